@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make lab` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.esbank-installed
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+
+.PHONY: lab test lint unit notebooks clean help
+
+help:
+	@echo "make lab        create .venv if needed and open JupyterLab at notebooks/00_start_here.ipynb"
+	@echo "make test       create .venv if needed, then ruff, unit tests and strict nbval on every notebook"
+	@echo "make notebooks  re-execute every notebook and save its outputs (never hand-edit outputs)"
+
+# The venv is (re)built when it is missing or pyproject.toml changed.
+$(STAMP): pyproject.toml binder/overrides.json
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "esbank needs Python 3.11 or newer; set PYTHON=python3.11 (or newer) and run make again")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	mkdir -p $(LAB_SETTINGS)
+	cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,46 @@
+"""The event store: the append-only log, its codec and the DuckDB implementation."""
+
+from esbank.eventstore.codec import EVENT_CLASSES, decode, encode
+from esbank.eventstore.duckdb_store import DuckDBEventStore, utc_clock
+from esbank.eventstore.errors import (
+    ConcurrencyConflict,
+    CorruptEvent,
+    DuplicateEventId,
+    InvalidAppend,
+    StoreError,
+    StoreLocked,
+    UnknownEventType,
+    UnsupportedSchemaVersion,
+)
+from esbank.eventstore.protocol import EventStore
+from esbank.eventstore.types import (
+    ANY,
+    NO_STREAM,
+    STREAM_EXISTS,
+    AppendResult,
+    ExpectedVersion,
+    RecordedEvent,
+)
+
+__all__ = [
+    "ANY",
+    "EVENT_CLASSES",
+    "NO_STREAM",
+    "STREAM_EXISTS",
+    "AppendResult",
+    "ConcurrencyConflict",
+    "CorruptEvent",
+    "DuckDBEventStore",
+    "DuplicateEventId",
+    "EventStore",
+    "ExpectedVersion",
+    "InvalidAppend",
+    "RecordedEvent",
+    "StoreError",
+    "StoreLocked",
+    "UnknownEventType",
+    "UnsupportedSchemaVersion",
+    "decode",
+    "encode",
+    "utc_clock",
+]

@@ -1,0 +1,58 @@
+"""Deterministic clock and id factory, so a notebook prints the same thing on every run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from esbank.domain.errors import InvalidArgument
+
+DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+class StepClock:
+    """A clock that starts at ``start`` and moves ``step`` forward on every call."""
+
+    def __init__(self, start: datetime = DEFAULT_START, step: timedelta = timedelta(minutes=1)):
+        if start.tzinfo is None:
+            raise InvalidArgument("start must be timezone-aware, e.g. datetime(..., tzinfo=UTC)")
+        if step < timedelta(0):
+            raise InvalidArgument(f"step must not be negative, got {step}")
+        self._next = start.astimezone(UTC)
+        self.step = step
+
+    def __call__(self) -> datetime:
+        now = self._next
+        self._next = now + self.step
+        return now
+
+    def peek(self) -> datetime:
+        """The time the next call will return, without moving the clock."""
+        return self._next
+
+    def advance(self, delta: timedelta) -> None:
+        """Jump forward by ``delta`` (e.g. to the next day) without returning a time."""
+        if delta < timedelta(0):
+            raise InvalidArgument(f"a clock only moves forward; got {delta}")
+        self._next += delta
+
+
+class SequentialIds:
+    """An id factory returning UUIDs 00000000-0000-0000-0000-000000000001, …002, and so on.
+
+    ``prefix`` (0..0xFFFF) fills the first group's top digits so ids from two factories never
+    collide, e.g. ``SequentialIds(prefix=0xA)`` gives ``000a0000-…-000000000001``.
+    """
+
+    def __init__(self, start: int = 1, *, prefix: int = 0) -> None:
+        if not 0 <= prefix <= 0xFFFF:
+            raise InvalidArgument(f"prefix must be between 0 and 65535, got {prefix}")
+        if start < 0:
+            raise InvalidArgument(f"start must be >= 0, got {start}")
+        self._next = start
+        self._prefix = prefix << 112
+
+    def __call__(self) -> UUID:
+        value = UUID(int=self._prefix | self._next)
+        self._next += 1
+        return value
