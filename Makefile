@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.esbank-installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+# Extra options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8899"
+LAB_ARGS ?=
 
 .PHONY: lab test lint unit notebooks clean help
 
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml binder/overrides.json
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
