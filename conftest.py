@@ -1,0 +1,40 @@
+"""Repository-wide pytest hooks that make strict nbval compare only what is stable.
+
+They live at the repository root on purpose: pytest applies a conftest's collection hooks
+only to paths below the conftest's own folder, so a hook in ``tests/conftest.py`` never sees
+``notebooks/*.ipynb``. (nbval itself already starts each kernel with the notebook's folder as
+working directory, and skips ``image/png`` when comparing.)
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Output fields that differ on every run for reasons that are not a change in behaviour.
+UNSTABLE_OUTPUT_KEYS = (
+    "application/vnd.jupyter.widget-view+json",  # widgets get a random model_id per run
+)
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let notebook kernels use ipykernel's inline matplotlib backend.
+
+    Kernels inherit this environment; a CI-wide ``MPLBACKEND=Agg`` would make figures vanish
+    from the outputs, so a strict run would report every chart cell as different.
+    """
+    running_notebooks = config.getoption("nbval", False) or config.getoption("nbval_lax", False)
+    backend = os.environ.get("MPLBACKEND")
+    if running_notebooks and backend and backend != INLINE_BACKEND:
+        del os.environ["MPLBACKEND"]
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    """Tell nbval's notebook collector to skip the unstable output fields."""
+    skip = getattr(collector, "skip_compare", None)
+    if skip is not None and collector.path.suffix == ".ipynb":
+        collector.skip_compare = tuple(skip) + tuple(
+            key for key in UNSTABLE_OUTPUT_KEYS if key not in skip
+        )

@@ -1,0 +1,138 @@
+"""Pure helpers behind ``make notebooks``: the series order, navigation cells, clean metadata.
+
+Nothing here starts a kernel or touches the disk except :func:`series`, which lists files, so
+the tests can check every rule without running a notebook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+from nbformat.v4.nbbase import random_cell_id
+
+INDEX = "00_start_here.ipynb"
+NAV_TAG = "nav"
+NAV_TOP_ID = "nav-top"
+NAV_BOTTOM_ID = "nav-bottom"
+SERIES_PATTERN = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
+
+KERNELSPEC: dict[str, str] = {
+    "name": "python3",
+    "display_name": "Python 3 (ipykernel)",
+    "language": "python",
+}
+# No "version": the saved notebook must not change when the Python patch release does.
+LANGUAGE_INFO: dict[str, Any] = {
+    "name": "python",
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
+# Cell metadata keys written by tools, not by authors (nbclient timings, old Jupyter state).
+VOLATILE_CELL_KEYS = ("execution", "ExecuteTime")
+
+
+def series(notebooks_dir: Path) -> list[Path]:
+    """The notebooks of the series, ``NN_snake_title.ipynb``, sorted by file name."""
+    return sorted(
+        p for p in notebooks_dir.iterdir() if p.is_file() and SERIES_PATTERN.match(p.name)
+    )
+
+
+def label(name: str) -> str:
+    """A human label for a notebook file name, e.g. ``01_commands_and_events.ipynb`` ->
+    ``01 Commands and events``."""
+    match = SERIES_PATTERN.match(name)
+    if match is None:
+        raise ValueError(f"{name!r} is not a series notebook name like 01_some_topic.ipynb")
+    number, words = match.groups()
+    return f"{number} {words.replace('_', ' ').capitalize()}"
+
+
+def nav_text(name: str, names: Sequence[str]) -> str:
+    """The markdown of the navigation cell for notebook ``name`` within the series ``names``.
+
+    ``previous · index · next`` as relative links. The first notebook has no previous link,
+    the last no next link; on the index itself "Index" is bold text, not a link to itself.
+    """
+    ordered = sorted(names)
+    if name not in ordered:
+        raise ValueError(f"{name!r} is not in the series {ordered}")
+    i = ordered.index(name)
+    parts: list[str] = []
+    if i > 0:
+        previous = ordered[i - 1]
+        parts.append(f"[← {label(previous)}]({previous})")
+    parts.append("**Index**" if name == INDEX else f"[Index]({INDEX})")
+    if i + 1 < len(ordered):
+        following = ordered[i + 1]
+        parts.append(f"[{label(following)} →]({following})")
+    return " · ".join(parts)
+
+
+def is_nav(cell: NotebookNode) -> bool:
+    """True for a markdown cell tagged ``nav``."""
+    return cell.cell_type == "markdown" and NAV_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def is_title(cell: NotebookNode) -> bool:
+    """True for a markdown cell that starts with a level-one heading (``# ...``)."""
+    return cell.cell_type == "markdown" and cell.source.lstrip().startswith("# ")
+
+
+def nav_cells(nb: NotebookNode) -> tuple[NotebookNode | None, NotebookNode | None]:
+    """The top and bottom navigation cells, if they sit where they belong."""
+    cells = nb.cells
+    top_index = 1 if cells and is_title(cells[0]) else 0
+    top = cells[top_index] if len(cells) > top_index and is_nav(cells[top_index]) else None
+    bottom = cells[-1] if len(cells) > top_index + 1 and is_nav(cells[-1]) else None
+    return top, bottom
+
+
+def _nav_cell(text: str, cell_id: str) -> NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": [NAV_TAG]})
+    cell.id = cell_id
+    return cell
+
+
+def refresh_nav(nb: NotebookNode, text: str) -> NotebookNode:
+    """Put one nav cell with ``text`` after the title (or first) and one at the very end.
+
+    Existing nav cells are removed wherever they are; the first two keep their ids, so a
+    refresh changes nothing when the text is already right. Mutates and returns ``nb``.
+    """
+    old = [c for c in nb.cells if is_nav(c)]
+    nb.cells = [c for c in nb.cells if not is_nav(c)]
+    top_id = old[0].get("id", NAV_TOP_ID) if old else NAV_TOP_ID
+    bottom_id = old[1].get("id", NAV_BOTTOM_ID) if len(old) > 1 else NAV_BOTTOM_ID
+    if bottom_id == top_id:
+        bottom_id = NAV_BOTTOM_ID if top_id != NAV_BOTTOM_ID else NAV_TOP_ID
+    top_index = 1 if nb.cells and is_title(nb.cells[0]) else 0
+    nb.cells.insert(top_index, _nav_cell(text, top_id))
+    nb.cells.append(_nav_cell(text, bottom_id))
+    return nb
+
+
+def normalise_metadata(nb: NotebookNode) -> NotebookNode:
+    """Strip widget state and tool timings, set the kernelspec and language_info.
+
+    Gives every cell an id if it has none (existing ids are kept). Mutates and returns ``nb``.
+    """
+    nb.nbformat = 4
+    nb.nbformat_minor = max(nb.get("nbformat_minor", 5), 5)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+    for cell in nb.cells:
+        if not cell.get("id"):
+            cell.id = random_cell_id()
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+    return nb
