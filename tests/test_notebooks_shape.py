@@ -84,6 +84,8 @@ def test_metadata_is_normalised(notebook: tuple[str, NotebookNode]) -> None:
     for cell in nb.cells:
         for key in nt.VOLATILE_CELL_KEYS:
             assert key not in cell.metadata, f"cell {cell.id} keeps tool metadata {key!r}"
+    restamped = nt.stable_widget_ids(nbformat.from_dict(json.loads(json.dumps(nb))))
+    assert restamped == nb, "widget views with random model ids: run `make notebooks`"
 
 
 def test_code_cells_were_executed_top_to_bottom(notebook: tuple[str, NotebookNode]) -> None:
@@ -239,3 +241,22 @@ def test_nbval_never_collects_solutions_or_checkpoints(tmp_path: Path) -> None:
     assert "notebooks/00_a.ipynb::Cell 0" in result.stdout, result.stdout + result.stderr
     assert "solutions" not in result.stdout
     assert "checkpoint" not in result.stdout
+
+
+def test_stable_widget_ids_depend_only_on_the_cell() -> None:
+    def with_view(model_id: str) -> NotebookNode:
+        cell = nbformat.v4.new_code_cell("w")
+        cell.id = "panel"
+        view = {"version_major": 2, "version_minor": 0, "model_id": model_id}
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "display_data", data={nt.WIDGET_VIEW: view, "text/plain": "VBox()"}
+            )
+        ]
+        return _notebook(cell)
+
+    first = nt.stable_widget_ids(with_view("3f2a9c"))
+    second = nt.stable_widget_ids(with_view("b81e07"))
+    assert first == second
+    assert first.cells[0].outputs[0]["data"][nt.WIDGET_VIEW]["model_id"] != "3f2a9c"
+    nbformat.validate(first)

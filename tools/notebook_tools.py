@@ -7,6 +7,7 @@ the tests can check every rule without running a notebook.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ LANGUAGE_INFO: dict[str, Any] = {
     "nbconvert_exporter": "python",
     "pygments_lexer": "ipython3",
 }
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_ID_NAMESPACE = uuid.UUID("6f1d6c1e-5b1a-4c38-9a43-0e5b4c2d7a10")
 # Cell metadata keys written by tools, not by authors (nbclient timings, old Jupyter state).
 VOLATILE_CELL_KEYS = ("execution", "ExecuteTime")
 
@@ -135,4 +138,22 @@ def normalise_metadata(nb: NotebookNode) -> NotebookNode:
             cell.id = random_cell_id()
         for key in VOLATILE_CELL_KEYS:
             cell.metadata.pop(key, None)
+    return nb
+
+
+def stable_widget_ids(nb: NotebookNode) -> NotebookNode:
+    """Replace the random ``model_id`` of every saved widget view by one derived from the cell.
+
+    Widget state is not saved (see :func:`normalise_metadata`), so the id points at nothing
+    either way; a stable one means re-running an unchanged notebook changes no byte of it.
+    Mutates and returns ``nb``.
+    """
+    for cell in nb.cells:
+        views = [
+            out["data"][WIDGET_VIEW]
+            for out in cell.get("outputs", [])
+            if WIDGET_VIEW in out.get("data", {})
+        ]
+        for n, view in enumerate(views):
+            view["model_id"] = uuid.uuid5(WIDGET_ID_NAMESPACE, f"{cell.id}/{n}").hex
     return nb

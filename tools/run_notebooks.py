@@ -7,7 +7,8 @@ For every ``notebooks/NN_*.ipynb`` (or only the paths given as arguments), in or
 2. execute the notebook in a fresh ``python3`` kernel with ``notebooks/`` as working
    directory, so the saved outputs are exactly what a fresh run prints;
 3. strip ``metadata.widgets`` and tool timings, set the kernelspec and language_info, keep
-   cell ids;
+   cell ids, and give saved widget views a stable ``model_id`` (so an unchanged notebook is
+   saved byte for byte the same);
 4. write it back with nbformat (only when the whole notebook ran without an unexpected error).
 
 Usage: ``python tools/run_notebooks.py [notebooks/01_commands_and_events.ipynb ...]``
@@ -25,7 +26,14 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from notebook_tools import KERNELSPEC, nav_text, normalise_metadata, refresh_nav, series
+from notebook_tools import (
+    KERNELSPEC,
+    nav_text,
+    normalise_metadata,
+    refresh_nav,
+    series,
+    stable_widget_ids,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -85,6 +93,7 @@ def run(path: Path) -> float:
     nb = refresh(path)
     execute(nb, path.parent)
     normalise_metadata(nb)  # nbclient writes the kernel's own language_info back
+    stable_widget_ids(nb)
     write(nb, path)
     return time.perf_counter() - start
 
