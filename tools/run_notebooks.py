@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from notebook_tools import (
     KERNELSPEC,
     nav_text,
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{os.path.relpath(path, ROOT)} ...", end=" ", flush=True)
         try:
             seconds = run(path)
-        except CellExecutionError as error:
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
             print("FAILED (not saved)")
             print(error, file=sys.stderr)
             failed.append(path.name)
