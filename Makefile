@@ -6,6 +6,8 @@ STAMP := $(VENV)/.esbank-installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 # Extra options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8899"
 LAB_ARGS ?=
+# JupyterLab refuses to run as root unless told to (containers, CI machines).
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test lint unit notebooks clean help
 
@@ -25,7 +27,7 @@ $(STAMP): pyproject.toml binder/overrides.json
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
