@@ -120,6 +120,11 @@ def evolve(state: BankAccount, event: Event) -> BankAccount:
 
     Raises ``InvalidHistory`` when the event could not have followed ``state`` (a corrupt log).
     """
+    if not isinstance(state, BankAccount):
+        raise InvalidArgument(
+            f"state must be a BankAccount, got {type(state).__name__}; "
+            "use BankAccount.new(account_id) for a new account"
+        )
     if not isinstance(event, EVENT_TYPES):
         names = ", ".join(t.__name__ for t in EVENT_TYPES)
         raise InvalidHistory(f"expected one of {names}, got {type(event).__name__}")
@@ -167,6 +172,10 @@ def replay(
                 "replay needs a starting point: pass state=BankAccount.new(id) or account_id=id"
             )
         state = BankAccount.new(account_id)
+    if isinstance(events, EVENT_TYPES):
+        raise InvalidArgument(
+            "events must be an iterable of events; wrap a single event as [event]"
+        )
     for event in events:
         state = evolve(state, event)
     return state

@@ -277,7 +277,7 @@ class DuckDBEventStore:
         self, aggregate_id: UUID, *, from_version: int = 1, to_version: int | None = None
     ) -> list[RecordedEvent]:
         """The events of one stream in version order, from ``from_version`` to ``to_version``."""
-        _check_aggregate_id(aggregate_id)
+        _check_aggregate_id(aggregate_id, InvalidArgument)
         _check_int("from_version", from_version, minimum=1)
         sql = f"SELECT {COLUMNS} FROM events WHERE aggregate_id = ? AND version >= ?"
         params: list[Any] = [aggregate_id, from_version]
@@ -320,7 +320,7 @@ class DuckDBEventStore:
 
     def stream_version(self, aggregate_id: UUID) -> int:
         """The version of the stream's last event (0 when the stream is empty)."""
-        _check_aggregate_id(aggregate_id)
+        _check_aggregate_id(aggregate_id, InvalidArgument)
         with self._lock:
             row = self.connection.execute(
                 "SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = ?",
@@ -389,9 +389,10 @@ def _check_int(name: str, value: Any, *, minimum: int) -> None:
         raise InvalidArgument(f"{name} must be at least {minimum}, got {value}")
 
 
-def _check_aggregate_id(aggregate_id: Any) -> None:
+def _check_aggregate_id(aggregate_id: Any, error: type[InvalidArgument] = InvalidAppend) -> None:
+    # An append refuses with InvalidAppend ("nothing was written"); a read with InvalidArgument.
     if not isinstance(aggregate_id, UUID):
-        raise InvalidAppend(
+        raise error(
             f"aggregate_id must be a uuid.UUID, got {type(aggregate_id).__name__}; "
             "wrap text ids with uuid.UUID('...')"
         )
