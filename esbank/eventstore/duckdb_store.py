@@ -221,7 +221,7 @@ class DuckDBEventStore:
                     conn.execute(f"INSERT INTO events ({COLUMNS}) VALUES {values}", rows)
             except (ConcurrencyConflict, *_CONFLICT_ERRORS) as exc:
                 if event_ids is not None:
-                    earlier = self._earlier_append(aggregate_id, encoded, ids)
+                    earlier = self._earlier_append(aggregate_id, encoded, ids, expected_version)
                     if earlier is not None:
                         return earlier
                 if isinstance(exc, ConcurrencyConflict):
@@ -241,9 +241,17 @@ class DuckDBEventStore:
         return now.astimezone(UTC)
 
     def _earlier_append(
-        self, aggregate_id: UUID, encoded: list[tuple[str, int, str]], ids: Sequence[UUID]
+        self,
+        aggregate_id: UUID,
+        encoded: list[tuple[str, int, str]],
+        ids: Sequence[UUID],
+        expected_version: int | ExpectedVersion,
     ) -> AppendResult | None:
-        """The result of an earlier append with these event ids, or None if none is stored."""
+        """The result of an earlier append with these event ids, or None if none is stored.
+
+        A retry resends the same events to the same stream with the same expected version;
+        anything else that reuses stored ids is refused, so no write is silently dropped.
+        """
         marks = ", ".join("?" * len(ids))
         with self._lock:
             found = self.connection.execute(
@@ -263,12 +271,19 @@ class DuckDBEventStore:
                 for row, (t, v, p) in zip(found, encoded, strict=True)
             )
         )
+        stored = ", ".join(f"{row[3]} at {where(row[0], row[1], row[2])}" for row in found)
         if not same:
-            stored = ", ".join(f"{row[3]} at {where(row[0], row[1], row[2])}" for row in found)
             raise DuplicateEventId(
                 f"event ids already stored with different content: {stored}. An idempotent "
                 "retry must resend exactly the same events to the same stream; give new "
                 "events new ids"
+            )
+        if isinstance(expected_version, int) and found[0][2] != expected_version + 1:
+            raise DuplicateEventId(
+                f"event ids already stored by another append: {stored}, which expected "
+                f"version {found[0][2] - 1}, not {expected_version}. A retry resends the same "
+                "expected version; a new append needs new event ids (is an id factory "
+                "handing out ids twice?)"
             )
         return AppendResult(aggregate_id, found[-1][2], tuple(row[0] for row in found))
 

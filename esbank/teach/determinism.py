@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -49,10 +50,8 @@ class SequentialIds:
             raise InvalidArgument(f"prefix must be between 0 and 65535, got {prefix}")
         if start < 0:
             raise InvalidArgument(f"start must be >= 0, got {start}")
-        self._next = start
+        self._counter = itertools.count(start)  # next() on a count is atomic: thread-safe
         self._prefix = prefix << 112
 
     def __call__(self) -> UUID:
-        value = UUID(int=self._prefix | self._next)
-        self._next += 1
-        return value
+        return UUID(int=self._prefix | next(self._counter))
