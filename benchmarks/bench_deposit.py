@@ -56,8 +56,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             baselines.append(inserts_per_second(Path(tmp) / f"base{r}.duckdb", args.deposits))
-            rates.append(deposits_per_second(Path(tmp) / f"bank{r}.duckdb", args.accounts,
-                                             args.deposits))
+            rates.append(
+                deposits_per_second(Path(tmp) / f"bank{r}.duckdb", args.accounts, args.deposits)
+            )
     rate, base = statistics.median(rates), statistics.median(baselines)
     print(f"bare INSERT statements : {base:8.0f} /s (baseline, median of {args.rounds})")
     print(f"Bank.handle deposits   : {rate:8.0f} /s (10 prior events per account)")

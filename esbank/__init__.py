@@ -4,7 +4,7 @@ Everything a notebook needs is importable from here: the pure domain (events, co
 ``decide``, ``evolve``, ``replay``), the DuckDB event store and the ``Bank`` command handler.
 """
 
-from esbank.app import Bank, CommandResult
+from esbank.app import Bank, CommandRejected, CommandResult
 from esbank.domain import (
     INT64_MAX,
     AccountAlreadyOpen,
@@ -50,6 +50,7 @@ from esbank.eventstore import (
     RecordedEvent,
     StoreError,
     StoreLocked,
+    StreamAppend,
     UnknownEventType,
     UnsupportedSchemaVersion,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "BankAccount",
     "CloseAccount",
     "Command",
+    "CommandRejected",
     "CommandResult",
     "ConcurrencyConflict",
     "CorruptEvent",
@@ -96,6 +98,7 @@ __all__ = [
     "RecordedEvent",
     "StoreError",
     "StoreLocked",
+    "StreamAppend",
     "UnknownEventType",
     "UnsupportedSchemaVersion",
     "WithdrawMoney",

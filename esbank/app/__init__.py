@@ -1,5 +1,5 @@
 """The application layer: command handling, loading and time travel."""
 
-from esbank.app.bank import Bank, CommandResult
+from esbank.app.bank import Bank, CommandRejected, CommandResult
 
-__all__ = ["Bank", "CommandResult"]
+__all__ = ["Bank", "CommandRejected", "CommandResult"]

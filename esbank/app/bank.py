@@ -17,13 +17,14 @@ from uuid import UUID
 
 import pandas as pd
 
+from esbank.app.cache import StateCache
 from esbank.domain.account import BankAccount, decide, evolve, replay
 from esbank.domain.commands import COMMAND_TYPES, Command, OpenAccount
-from esbank.domain.errors import AccountNotOpen, InvalidArgument, InvalidCommand
+from esbank.domain.errors import AccountNotOpen, DomainError, InvalidArgument, InvalidCommand
 from esbank.domain.events import Event
 from esbank.eventstore.errors import ConcurrencyConflict
 from esbank.eventstore.protocol import EventStore
-from esbank.eventstore.types import RecordedEvent
+from esbank.eventstore.types import RecordedEvent, StreamAppend
 
 IdFactory = Callable[[], UUID]
 
@@ -42,6 +43,50 @@ class CommandResult:
     attempts: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class CommandRejected:
+    """The outcome of a command that a rule refused inside a batch (nothing was written)."""
+
+    status: Literal["rejected"]
+    aggregate_id: UUID
+    command: Command
+    error: DomainError
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """A command accepted while deciding a batch: its events and the states around them."""
+
+    before: BankAccount
+    events: tuple[Event, ...]
+    after: BankAccount
+
+
+def _decide_batch(
+    commands: Sequence[Command], states: dict[UUID, BankAccount]
+) -> list[_Decided | DomainError]:
+    """Decide each command against the state left by the ones before it. Pure."""
+    working = dict(states)
+    plan: list[_Decided | DomainError] = []
+    for command in commands:
+        before = working[command.account_id]
+        try:
+            events = decide(command, before)
+        except DomainError as error:
+            plan.append(error)
+            continue
+        after = replay(events, before)
+        working[command.account_id] = after
+        plan.append(_Decided(before, events, after))
+    return plan
+
+
+def _check_command(command: object, where: str = "command") -> None:
+    if not isinstance(command, COMMAND_TYPES):
+        names = ", ".join(t.__name__ for t in COMMAND_TYPES)
+        raise InvalidCommand(f"expected one of {names} as {where}, got {type(command).__name__}")
+
+
 class Bank:
     """Handles commands against an event store; loads accounts, by version or by time."""
 
@@ -51,51 +96,141 @@ class Bank:
         *,
         new_id: IdFactory | None = None,
         max_retries: int = 3,
+        cache_size: int = 10_000,
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidArgument(f"max_retries must be an int >= 0, got {max_retries!r}")
         if new_id is not None and not callable(new_id):
             raise InvalidArgument("new_id must be a callable returning uuid.UUID, e.g. uuid.uuid4")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise InvalidArgument(f"cache_size must be an int >= 0, got {cache_size!r}")
         self.store = store
         self.max_retries = max_retries
+        self._cache = StateCache(cache_size)
         self._new_id: IdFactory = new_id or uuid.uuid4
 
     # -- write side ------------------------------------------------------------------------
     def handle(self, command: Command) -> CommandResult:
-        """Decide ``command`` against fresh state and append its events.
+        """Decide ``command`` against the account's state and append its events.
 
         A broken rule raises its ``DomainError`` and writes nothing. A concurrency conflict
         reloads and decides again, up to ``max_retries`` more times, then raises
-        ``ConcurrencyConflict``.
+        ``ConcurrencyConflict``. The state may come from the cache of recently used accounts:
+        an append from a stale one fails its version check, and a refusal is only raised after
+        the account has been read afresh.
         """
-        if not isinstance(command, COMMAND_TYPES):
-            names = ", ".join(t.__name__ for t in COMMAND_TYPES)
-            raise InvalidCommand(f"expected one of {names}, got {type(command).__name__}")
+        _check_command(command)
+        account_id = command.account_id
         attempt = 0
+        state = self._cache.get(account_id)
         while True:
             attempt += 1
-            state = self._state(command.account_id)
-            events = decide(command, state)
+            fresh = state is None
+            if state is None:
+                state = self._state(account_id)
+            try:
+                events = decide(command, state)
+            except DomainError:
+                if fresh:
+                    raise
+                state = None  # the refusal came from a cached state: judge again, afresh
+                attempt -= 1
+                continue
             try:
                 appended = self.store.append(
-                    command.account_id,
+                    account_id,
                     events,
                     expected_version=state.version,
                     event_ids=[self._next_id() for _ in events],
                     metadata={"command": type(command).__name__},
                 )
             except ConcurrencyConflict:
+                self._cache.drop(account_id)
                 if attempt > self.max_retries:
                     raise
+                state = None
                 continue
+            self._cache.put(replay(events, state))
             return CommandResult(
                 status="accepted",
-                aggregate_id=command.account_id,
+                aggregate_id=account_id,
                 new_version=appended.new_version,
                 position=appended.last_position,
                 events=events,
                 attempts=attempt,
             )
+
+    def handle_batch(self, commands: Sequence[Command]) -> list[CommandResult | CommandRejected]:
+        """Decide many commands in order and commit all accepted ones in one append.
+
+        The single-writer idea: each command is judged against the state left by the commands
+        before it, a refused command adds nothing, and one INSERT stores every accepted event.
+        Returns one outcome per command, in order. On a concurrency conflict nothing is
+        written; the batch is decided again from fresh state (up to ``max_retries`` times).
+        """
+        if isinstance(commands, COMMAND_TYPES) or not isinstance(commands, Sequence):
+            raise InvalidCommand("handle_batch takes a list of commands")
+        for i, command in enumerate(commands):
+            _check_command(command, where=f"commands[{i}]")
+        if not commands:
+            return []
+        accounts = list(dict.fromkeys(c.account_id for c in commands))
+        attempt = 0
+        use_cache = True
+        while True:
+            attempt += 1
+            states = self._states(accounts, use_cache=use_cache)
+            plan = _decide_batch(commands, states)
+            if use_cache and any(isinstance(p, DomainError) for p in plan):
+                # A refusal may come from a cached state that is out of date: decide afresh.
+                use_cache = False
+                states = self._states(accounts, use_cache=False)
+                plan = _decide_batch(commands, states)
+            use_cache = False
+            appends = [
+                StreamAppend(
+                    c.account_id,
+                    p.events,
+                    expected_version=p.before.version,
+                    event_ids=[self._next_id() for _ in p.events],
+                    metadata={"command": type(c).__name__},
+                )
+                for c, p in zip(commands, plan, strict=True)
+                if isinstance(p, _Decided)
+            ]
+            try:
+                appended = iter(self.store.append_batch(appends) if appends else [])
+            except ConcurrencyConflict:
+                for account_id in accounts:
+                    self._cache.drop(account_id)
+                if attempt > self.max_retries:
+                    raise
+                continue
+            outcomes: list[CommandResult | CommandRejected] = []
+            for command, p in zip(commands, plan, strict=True):
+                if isinstance(p, _Decided):
+                    result = next(appended)
+                    self._cache.put(p.after)
+                    outcomes.append(
+                        CommandResult(
+                            status="accepted",
+                            aggregate_id=command.account_id,
+                            new_version=result.new_version,
+                            position=result.last_position,
+                            events=p.events,
+                            attempts=attempt,
+                        )
+                    )
+                else:
+                    outcomes.append(
+                        CommandRejected(
+                            status="rejected",
+                            aggregate_id=command.account_id,
+                            command=command,
+                            error=p,
+                        )
+                    )
+            return outcomes
 
     def open_account(self, owner: str, initial_balance: int = 0) -> CommandResult:
         """Open a new account with an id from ``new_id``; the result carries the id."""
@@ -111,6 +246,20 @@ class Bank:
     def _state(self, account_id: UUID) -> BankAccount:
         events = self.store.read_stream(account_id)
         return replay((r.event for r in events), account_id=account_id)
+
+    def _states(self, accounts: list[UUID], *, use_cache: bool) -> dict[UUID, BankAccount]:
+        """The states of ``accounts``: cached ones, the rest read in one query."""
+        states = {}
+        if use_cache:
+            states = {a: s for a in accounts if (s := self._cache.get(a)) is not None}
+        missing = [a for a in accounts if a not in states]
+        if missing:
+            streams = self.store.read_streams(missing)
+            for account_id in missing:
+                states[account_id] = replay(
+                    (r.event for r in streams[account_id]), account_id=account_id
+                )
+        return states
 
     def load(
         self,

@@ -20,6 +20,7 @@ from esbank.eventstore.types import (
     AppendResult,
     ExpectedVersion,
     RecordedEvent,
+    StreamAppend,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "RecordedEvent",
     "StoreError",
     "StoreLocked",
+    "StreamAppend",
     "UnknownEventType",
     "UnsupportedSchemaVersion",
     "decode",

@@ -14,8 +14,9 @@ import re
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -34,7 +35,7 @@ from esbank.eventstore.errors import (
     StoreError,
     StoreLocked,
 )
-from esbank.eventstore.types import AppendResult, ExpectedVersion, RecordedEvent
+from esbank.eventstore.types import AppendResult, ExpectedVersion, RecordedEvent, StreamAppend
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], UUID]
@@ -55,42 +56,67 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_aggregate_id ON events (aggregate_id);
 """
 
-COLUMNS = (
-    "position, aggregate_id, version, event_id, event_type, schema_version, payload, "
-    "metadata, recorded_at"
-)
+COLUMN_NAMES = [
+    "position",
+    "aggregate_id",
+    "version",
+    "event_id",
+    "event_type",
+    "schema_version",
+    "payload",
+    "metadata",
+    "recorded_at",
+]
+COLUMNS = ", ".join(COLUMN_NAMES)
 
 # DuckDB reports a clash on a key three ways; all of them mean "someone else wrote first".
 _CONFLICT_ERRORS = (duckdb.ConstraintException, duckdb.TransactionException)
 
-_file_locks: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
-_file_locks_guard = threading.Lock()
+# Streams whose last version a process remembers (least recently used ones are forgotten).
+VERSION_CACHE_SIZE = 100_000
+# Up to this many rows go into one INSERT ... VALUES; more go in through a registered DataFrame.
+VALUES_LIMIT = 16
 
 
-def _lock_for(path: str) -> Any:
-    """One re-entrant lock per database file in this process (a fresh one for memory)."""
-    if path == ":memory:":
-        return threading.RLock()
-    key = os.path.realpath(path)
-    with _file_locks_guard:
-        lock = _file_locks.get(key)
-        if lock is None:
-            lock = _SharedLock()
-            _file_locks[key] = lock
-        return lock
+class _Database:
+    """What every store object on one database shares: the writer lock and what it knows.
 
-
-class _SharedLock:
-    """A weak-referenceable wrapper around ``threading.RLock``."""
+    ``head`` and ``versions`` are hints kept by the single writer so an append needs no
+    SELECT. They are checked by the primary and unique keys on every INSERT and dropped the
+    moment a key refuses a row (someone wrote around the store, e.g. with raw SQL).
+    """
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
+        self.head: int | None = None
+        self.versions: OrderedDict[UUID, int] = OrderedDict()
 
-    def __enter__(self) -> None:
-        self._lock.acquire()
+    def remember(self, aggregate_id: UUID, version: int) -> None:
+        self.versions[aggregate_id] = version
+        self.versions.move_to_end(aggregate_id)
+        if len(self.versions) > VERSION_CACHE_SIZE:
+            self.versions.popitem(last=False)
 
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
+    def forget(self) -> None:
+        self.head = None
+        self.versions.clear()
+
+
+_databases: weakref.WeakValueDictionary[str, _Database] = weakref.WeakValueDictionary()
+_databases_guard = threading.Lock()
+
+
+def _database_for(path: str) -> _Database:
+    """One shared ``_Database`` per database file in this process (a fresh one for memory)."""
+    if path == ":memory:":
+        return _Database()
+    key = os.path.realpath(path)
+    with _databases_guard:
+        database = _databases.get(key)
+        if database is None:
+            database = _Database()
+            _databases[key] = database
+        return database
 
 
 def utc_clock() -> datetime:
@@ -114,6 +140,17 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
         ) from exc
 
 
+@dataclass(slots=True)
+class _Planned:
+    """One checked, encoded StreamAppend on its way into the table."""
+
+    request: StreamAppend
+    encoded: list[tuple[str, int, str]]
+    ids: list[UUID]
+    ids_given: bool
+    metadata: str | None
+
+
 class DuckDBEventStore:
     """An append-only event store in DuckDB with optimistic concurrency per stream."""
 
@@ -123,15 +160,26 @@ class DuckDBEventStore:
         *,
         clock: Clock | None = None,
         new_id: IdFactory | None = None,
+        threads: int | None = 1,
     ) -> None:
+        """Open (or create) the store at ``path``.
+
+        ``threads`` is DuckDB's worker-thread count for this database. An event log mostly
+        runs one-row statements, and on one thread each costs about 10% less here (measured);
+        pass ``None`` for DuckDB's default (one per core) when a workload is mostly analytical.
+        """
         if not isinstance(path, str | os.PathLike):
             raise InvalidArgument(f"path must be a str or os.PathLike, got {type(path).__name__}")
         self.path: str = os.fspath(path)
         self._clock: Clock = clock or utc_clock
         self._new_id: IdFactory = new_id or uuid.uuid4
-        self._lock = _lock_for(self.path)
+        self._db = _database_for(self.path)
+        self._lock = self._db.lock
         self._conn: duckdb.DuckDBPyConnection | None = _connect(self.path)
         self._conn.execute("SET TimeZone = 'UTC'")
+        if threads is not None:
+            _check_int("threads", threads, minimum=1)
+            self._conn.execute(f"SET threads = {threads}")
         self._conn.execute(SCHEMA)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -155,22 +203,6 @@ class DuckDBEventStore:
             raise StoreError("the event store is closed; open a new DuckDBEventStore")
         return self._conn
 
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Hold the store's lock and run one transaction; roll back on any error."""
-        with self._lock:
-            conn = self.connection
-            conn.execute("BEGIN TRANSACTION")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                # After a failed statement DuckDB silently discards a COMMIT: always roll back.
-                # (If COMMIT itself failed, the transaction is already over.)
-                with suppress(duckdb.Error):
-                    conn.execute("ROLLBACK")
-                raise
-
     # -- writing ---------------------------------------------------------------------------
     def append(
         self,
@@ -187,58 +219,192 @@ class DuckDBEventStore:
         ``STREAM_EXISTS``. Re-sending event ids that are already stored returns the original
         result and writes nothing (an idempotent retry).
         """
-        events = _check_events(events)
-        _check_aggregate_id(aggregate_id)
-        _check_expected(expected_version)
-        ids = _check_event_ids(event_ids, len(events)) or [self._new_id() for _ in events]
-        meta_json = _check_metadata(metadata)
-        encoded = [encode(e) for e in events]
+        request = StreamAppend(aggregate_id, events, expected_version, event_ids, metadata)
+        return self.append_batch([request])[0]
+
+    def append_batch(self, appends: Sequence[StreamAppend]) -> list[AppendResult]:
+        """Append to several streams (a stream may appear more than once) in one statement.
+
+        All or nothing: one INSERT writes every row, positions follow the order of
+        ``appends``, and a failed expected version anywhere writes nothing at all.
+        """
+        if isinstance(appends, StreamAppend | str | bytes) or not isinstance(appends, Sequence):
+            raise InvalidAppend("append_batch takes a list of StreamAppend")
+        if not appends:
+            raise InvalidAppend("nothing to append: the batch is empty")
+        planned = [self._prepare(a) for a in appends]
+        ids = [i for p in planned for i in p.ids]
+        if len(set(ids)) != len(ids):
+            raise InvalidAppend("the batch repeats an event id; every event needs its own id")
         recorded_at = self._now()
         with self._lock:
             try:
-                with self.transaction() as conn:
-                    current, head = conn.execute(
-                        "SELECT (SELECT coalesce(max(version), 0) FROM events "
-                        "WHERE aggregate_id = ?), (SELECT coalesce(max(position), 0) FROM events)",
-                        [aggregate_id],
-                    ).fetchone()  # type: ignore[misc]
-                    if not _version_matches(expected_version, current):
-                        raise ConcurrencyConflict(aggregate_id, expected_version, current)
-                    rows: list[Any] = []
-                    for i, (event_type, schema_version, payload) in enumerate(encoded):
-                        rows += [
-                            head + 1 + i,
-                            aggregate_id,
-                            current + 1 + i,
-                            ids[i],
-                            event_type,
-                            schema_version,
-                            payload,
-                            meta_json,
-                            recorded_at,
-                        ]
-                    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(encoded))
-                    conn.execute(f"INSERT INTO events ({COLUMNS}) VALUES {values}", rows)
+                return self._write_checked(planned, recorded_at)
             except (ConcurrencyConflict, *_CONFLICT_ERRORS) as exc:
-                if event_ids is not None:
-                    earlier = self._earlier_append(aggregate_id, encoded, ids, expected_version)
-                    if earlier is not None:
-                        return earlier
+                earlier = self._earlier_batch(planned)
+                if earlier is not None:
+                    return earlier
                 if isinstance(exc, ConcurrencyConflict):
                     raise
-                actual = self.stream_version(aggregate_id)
-                raise ConcurrencyConflict(aggregate_id, expected_version, actual) from exc
-        n = len(encoded)
-        return AppendResult(aggregate_id, current + n, tuple(range(head + 1, head + 1 + n)))
+                stream = planned[0].request
+                actual = self.stream_version(stream.aggregate_id)
+                raise ConcurrencyConflict(
+                    stream.aggregate_id, stream.expected_version, actual
+                ) from exc
+
+    def _write_checked(self, planned: list[_Planned], recorded_at: datetime) -> list[AppendResult]:
+        """Write from what the writer remembers; on any refusal, check once against the table.
+
+        The remembered head and versions are stale only after a write around the store (raw
+        SQL); a refusal then must not be reported before the table itself has been asked.
+        """
+        cause: duckdb.Error | None = None
+        try:
+            return self._write(planned, recorded_at, fresh=False)
+        except _CONFLICT_ERRORS as exc:
+            self._db.forget()
+            cause = exc
+        except ConcurrencyConflict:
+            pass
+        try:
+            return self._write(planned, recorded_at, fresh=True)
+        except _CONFLICT_ERRORS:
+            self._db.forget()
+            raise
+        except ConcurrencyConflict as conflict:
+            if cause is not None:
+                raise conflict from cause
+            raise
+
+    def _prepare(self, request: Any) -> _Planned:
+        if not isinstance(request, StreamAppend):
+            raise InvalidAppend(
+                f"append_batch takes StreamAppend items, got {type(request).__name__}"
+            )
+        events = _check_events(request.events)
+        _check_aggregate_id(request.aggregate_id)
+        _check_expected(request.expected_version)
+        given = _check_event_ids(request.event_ids, len(events))
+        return _Planned(
+            request=request,
+            encoded=[encode(e) for e in events],
+            ids=given or [self._new_id() for _ in events],
+            ids_given=given is not None,
+            metadata=_check_metadata(request.metadata),
+        )
+
+    def _write(
+        self, planned: list[_Planned], recorded_at: datetime, *, fresh: bool
+    ) -> list[AppendResult]:
+        """Check every expected version, then INSERT all rows in one statement."""
+        conn = self.connection
+        db = self._db
+        head = db.head if not fresh else None
+        if head is None:
+            head = int(conn.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()[0])  # type: ignore[index]
+        streams = list(dict.fromkeys(p.request.aggregate_id for p in planned))
+        versions = {} if fresh else {s: db.versions[s] for s in streams if s in db.versions}
+        unknown = [s for s in streams if s not in versions]
+        if unknown:
+            marks = ", ".join("?" * len(unknown))
+            found = conn.execute(
+                f"SELECT aggregate_id, max(version) FROM events WHERE aggregate_id IN ({marks}) "
+                "GROUP BY aggregate_id ORDER BY aggregate_id",
+                unknown,
+            ).fetchall()
+            versions.update({s: 0 for s in unknown})
+            versions.update({s: int(v) for s, v in found})
+        rows: list[tuple[Any, ...]] = []
+        results: list[AppendResult] = []
+        position = head
+        for p in planned:
+            stream, expected = p.request.aggregate_id, p.request.expected_version
+            version = versions[stream]
+            if not _version_matches(expected, version):
+                raise ConcurrencyConflict(stream, expected, version)
+            positions = []
+            for event_id, (event_type, schema_version, payload) in zip(
+                p.ids, p.encoded, strict=True
+            ):
+                position += 1
+                version += 1
+                positions.append(position)
+                rows.append(
+                    (
+                        position,
+                        stream,
+                        version,
+                        event_id,
+                        event_type,
+                        schema_version,
+                        payload,
+                        p.metadata,
+                        recorded_at,
+                    )
+                )
+            versions[stream] = version
+            results.append(AppendResult(stream, version, tuple(positions)))
+        self._insert(conn, rows)
+        db.head = position
+        for stream in streams:
+            db.remember(stream, versions[stream])
+        return results
+
+    @staticmethod
+    def _insert(conn: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+        """One INSERT statement (atomic on its own): VALUES for a few rows, a DataFrame for many."""
+        if len(rows) <= VALUES_LIMIT:
+            values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+            conn.execute(
+                f"INSERT INTO events ({COLUMNS}) VALUES {values}", [x for r in rows for x in r]
+            )
+            return
+        frame = pd.DataFrame(rows, columns=COLUMN_NAMES)
+        frame["aggregate_id"] = frame["aggregate_id"].astype(str)
+        frame["event_id"] = frame["event_id"].astype(str)
+        name = f"esbank_batch_{id(frame):x}"
+        conn.register(name, frame)
+        try:
+            conn.execute(
+                f"INSERT INTO events ({COLUMNS}) SELECT position, aggregate_id::UUID, version, "
+                f"event_id::UUID, event_type, schema_version, payload, metadata, recorded_at "
+                f"FROM {name} ORDER BY position"
+            )
+        finally:
+            conn.unregister(name)
+
+    def _earlier_batch(self, planned: list[_Planned]) -> list[AppendResult] | None:
+        """The results of an earlier identical batch, None if no id is stored, else an error."""
+        if not any(p.ids_given for p in planned):
+            return None
+        earlier = [
+            self._earlier_append(
+                p.request.aggregate_id, p.encoded, p.ids, p.request.expected_version
+            )
+            if p.ids_given
+            else None
+            for p in planned
+        ]
+        done = [r for r in earlier if r is not None]
+        if not done:
+            return None
+        if len(done) != len(earlier):
+            raise DuplicateEventId(
+                "part of this batch is already stored and part is not; a retry resends the "
+                "whole batch with the same ids, new work needs new ids"
+            )
+        return done
 
     def _now(self) -> datetime:
+        """The clock's time as a naive UTC datetime (the session time zone is UTC, and a naive
+        value binds faster than an aware one)."""
         now = self._clock()
         if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
             raise InvalidAppend(
                 f"the store's clock must return a timezone-aware datetime, got {now!r}; "
                 "use datetime.now(UTC) or esbank.teach.StepClock"
             )
-        return now.astimezone(UTC)
+        return now.astimezone(UTC).replace(tzinfo=None)
 
     def _earlier_append(
         self,
@@ -302,15 +468,34 @@ class DuckDBEventStore:
             params.append(to_version)
         with self._lock:
             rows = self.connection.execute(sql + " ORDER BY version", params).fetchall()
-        expected = from_version
-        for row in rows:
-            if row[2] != expected:
-                raise CorruptEvent(
-                    f"stream {aggregate_id} has a gap: version {expected} is missing before "
-                    f"{where(row[0], row[1], row[2])}; the log was edited outside the store"
-                )
-            expected += 1
+            _check_contiguous(aggregate_id, rows, from_version)
+            if from_version == 1 and to_version is None:
+                self._db.remember(aggregate_id, len(rows))
         return [_recorded(row) for row in rows]
+
+    def read_streams(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, list[RecordedEvent]]:
+        """Whole streams of several aggregates in one query (an empty list for a new one)."""
+        if isinstance(aggregate_ids, str | bytes) or not isinstance(aggregate_ids, Sequence):
+            raise InvalidArgument("aggregate_ids must be a list of uuid.UUID")
+        streams = list(dict.fromkeys(aggregate_ids))
+        for aggregate_id in streams:
+            _check_aggregate_id(aggregate_id, InvalidArgument)
+        found: dict[UUID, list[Any]] = {s: [] for s in streams}
+        if not streams:
+            return {}
+        marks = ", ".join("?" * len(streams))
+        with self._lock:
+            rows = self.connection.execute(
+                f"SELECT {COLUMNS} FROM events WHERE aggregate_id IN ({marks}) "
+                "ORDER BY aggregate_id, version",
+                streams,
+            ).fetchall()
+            for row in rows:
+                found[row[1]].append(row)
+            for aggregate_id, stream_rows in found.items():
+                _check_contiguous(aggregate_id, stream_rows, 1)
+                self._db.remember(aggregate_id, len(stream_rows))
+        return {s: [_recorded(row) for row in stream_rows] for s, stream_rows in found.items()}
 
     def read_all(self, *, after_position: int = 0, limit: int | None = None) -> list[RecordedEvent]:
         """Every event after ``after_position`` in global order, at most ``limit`` of them."""
@@ -385,6 +570,16 @@ def _recorded(row: tuple[Any, ...]) -> RecordedEvent:
         metadata=metadata if isinstance(metadata, dict) else {"value": metadata},
         recorded_at=at.astimezone(UTC),
     )
+
+
+def _check_contiguous(aggregate_id: UUID, rows: Sequence[Any], from_version: int) -> None:
+    """Raise CorruptEvent if the stream's rows skip a version."""
+    for expected, row in enumerate(rows, start=from_version):
+        if row[2] != expected:
+            raise CorruptEvent(
+                f"stream {aggregate_id} has a gap: version {expected} is missing before "
+                f"{where(row[0], row[1], row[2])}; the log was edited outside the store"
+            )
 
 
 def _version_matches(expected: int | ExpectedVersion, current: int) -> bool:

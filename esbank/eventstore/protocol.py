@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from esbank.domain.events import Event
-from esbank.eventstore.types import AppendResult, ExpectedVersion, RecordedEvent
+from esbank.eventstore.types import AppendResult, ExpectedVersion, RecordedEvent, StreamAppend
 
 
 class EventStore(Protocol):
@@ -23,9 +23,13 @@ class EventStore(Protocol):
         metadata: Mapping[str, Any] | None = None,
     ) -> AppendResult: ...
 
+    def append_batch(self, appends: Sequence[StreamAppend]) -> list[AppendResult]: ...
+
     def read_stream(
         self, aggregate_id: UUID, *, from_version: int = 1, to_version: int | None = None
     ) -> list[RecordedEvent]: ...
+
+    def read_streams(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, list[RecordedEvent]]: ...
 
     def read_all(
         self, *, after_position: int = 0, limit: int | None = None

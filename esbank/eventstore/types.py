@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,3 +60,14 @@ class AppendResult:
     def last_position(self) -> int:
         """The global position of the last event appended."""
         return self.positions[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamAppend:
+    """One stream's part of a batch append: events for ``aggregate_id`` at an expected version."""
+
+    aggregate_id: UUID
+    events: Sequence[Event]
+    expected_version: int | ExpectedVersion
+    event_ids: Sequence[UUID] | None = None
+    metadata: Mapping[str, Any] | None = None
