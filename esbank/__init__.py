@@ -4,7 +4,7 @@ Everything a notebook needs is importable from here: the pure domain (events, co
 ``decide``, ``evolve``, ``replay``), the DuckDB event store and the ``Bank`` command handler.
 """
 
-from esbank.app import Bank, CommandRejected, CommandResult
+from esbank.app import Bank, CommandRejected, CommandResult, LoadReport, SnapshotIgnored
 from esbank.domain import (
     INT64_MAX,
     AccountAlreadyOpen,
@@ -43,6 +43,7 @@ from esbank.eventstore import (
     ConcurrencyConflict,
     CorruptEvent,
     DuckDBEventStore,
+    DuckDBSnapshotStore,
     DuplicateEventId,
     EventStore,
     ExpectedVersion,
@@ -80,6 +81,7 @@ __all__ = [
     "DepositMoney",
     "DomainError",
     "DuckDBEventStore",
+    "DuckDBSnapshotStore",
     "DuplicateEventId",
     "EsbankError",
     "Event",
@@ -91,11 +93,13 @@ __all__ = [
     "InvalidArgument",
     "InvalidCommand",
     "InvalidHistory",
+    "LoadReport",
     "MoneyDeposited",
     "MoneyWithdrawn",
     "NonZeroBalance",
     "OpenAccount",
     "RecordedEvent",
+    "SnapshotIgnored",
     "StoreError",
     "StoreLocked",
     "StreamAppend",

@@ -11,19 +11,27 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import takewhile
 from typing import Literal
 from uuid import UUID
 
 import pandas as pd
 
 from esbank.app.cache import StateCache
+from esbank.app.snapshots import (
+    SNAPSHOT_SCHEMA_VERSION,
+    LoadReport,
+    encode_state,
+    load_state,
+    snapshot_due,
+)
 from esbank.domain.account import BankAccount, decide, evolve, replay
 from esbank.domain.commands import COMMAND_TYPES, Command, OpenAccount
 from esbank.domain.errors import AccountNotOpen, DomainError, InvalidArgument, InvalidCommand
 from esbank.domain.events import Event
+from esbank.eventstore.duckdb_store import DuckDBEventStore
 from esbank.eventstore.errors import ConcurrencyConflict
 from esbank.eventstore.protocol import EventStore
+from esbank.eventstore.snapshot_store import DuckDBSnapshotStore
 from esbank.eventstore.types import RecordedEvent, StreamAppend
 
 IdFactory = Callable[[], UUID]
@@ -81,6 +89,11 @@ def _decide_batch(
     return plan
 
 
+def _check_account_id(account_id: object) -> None:
+    if not isinstance(account_id, UUID):
+        raise InvalidArgument(f"account_id must be a uuid.UUID, got {type(account_id).__name__}")
+
+
 def _check_command(command: object, where: str = "command") -> None:
     if not isinstance(command, COMMAND_TYPES):
         names = ", ".join(t.__name__ for t in COMMAND_TYPES)
@@ -97,6 +110,8 @@ class Bank:
         new_id: IdFactory | None = None,
         max_retries: int = 3,
         cache_size: int = 10_000,
+        snapshot_every: int | None = None,
+        snapshots: DuckDBSnapshotStore | None = None,
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidArgument(f"max_retries must be an int >= 0, got {max_retries!r}")
@@ -104,7 +119,21 @@ class Bank:
             raise InvalidArgument("new_id must be a callable returning uuid.UUID, e.g. uuid.uuid4")
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise InvalidArgument(f"cache_size must be an int >= 0, got {cache_size!r}")
+        if snapshot_every is not None and (
+            isinstance(snapshot_every, bool)
+            or not isinstance(snapshot_every, int)
+            or snapshot_every < 1
+        ):
+            raise InvalidArgument(f"snapshot_every must be an int >= 1, got {snapshot_every!r}")
+        if snapshot_every is not None and snapshots is None:
+            if not isinstance(store, DuckDBEventStore):
+                raise InvalidArgument(
+                    "snapshot_every needs a snapshot store: pass snapshots=… for this store"
+                )
+            snapshots = DuckDBSnapshotStore(store)
         self.store = store
+        self.snapshots = snapshots
+        self.snapshot_every = snapshot_every
         self.max_retries = max_retries
         self._cache = StateCache(cache_size)
         self._new_id: IdFactory = new_id or uuid.uuid4
@@ -150,7 +179,9 @@ class Bank:
                     raise
                 state = None
                 continue
-            self._cache.put(replay(events, state))
+            after = replay(events, state)
+            self._cache.put(after)
+            self._maybe_snapshot(state.version, after)
             return CommandResult(
                 status="accepted",
                 aggregate_id=account_id,
@@ -206,6 +237,9 @@ class Bank:
                 if attempt > self.max_retries:
                     raise
                 continue
+            finals = {p.after.id: p.after for p in plan if isinstance(p, _Decided)}
+            for account_id, after in finals.items():
+                self._maybe_snapshot(states[account_id].version, after)
             outcomes: list[CommandResult | CommandRejected] = []
             for command, p in zip(commands, plan, strict=True):
                 if isinstance(p, _Decided):
@@ -244,8 +278,13 @@ class Bank:
 
     # -- reading the write model -----------------------------------------------------------
     def _state(self, account_id: UUID) -> BankAccount:
-        events = self.store.read_stream(account_id)
-        return replay((r.event for r in events), account_id=account_id)
+        return load_state(self.store, self.snapshots, account_id)[0]
+
+    def _maybe_snapshot(self, before: int, after: BankAccount) -> None:
+        if self.snapshots is not None and snapshot_due(before, after.version, self.snapshot_every):
+            self.snapshots.save(
+                after.id, after.version, SNAPSHOT_SCHEMA_VERSION, encode_state(after)
+            )
 
     def _states(self, accounts: list[UUID], *, use_cache: bool) -> dict[UUID, BankAccount]:
         """The states of ``accounts``: cached ones, the rest read in one query."""
@@ -253,7 +292,9 @@ class Bank:
         if use_cache:
             states = {a: s for a in accounts if (s := self._cache.get(a)) is not None}
         missing = [a for a in accounts if a not in states]
-        if missing:
+        if missing and self.snapshots is not None:
+            states.update({a: self._state(a) for a in missing})
+        elif missing:
             streams = self.store.read_streams(missing)
             for account_id in missing:
                 states[account_id] = replay(
@@ -271,10 +312,48 @@ class Bank:
         """Rebuild an account from its events, optionally as it was at a version or a time.
 
         ``as_of`` keeps the events recorded at or before that instant (a timezone-aware
-        datetime). Raises ``AccountNotOpen`` for an account with no events.
+        datetime). Raises ``AccountNotOpen`` for an account with no events (by then).
         """
-        recorded = self._recorded(account_id, "load", as_of_version=as_of_version, as_of=as_of)
-        return replay((r.event for r in recorded), account_id=account_id)
+        return self.load_with_report(account_id, as_of_version=as_of_version, as_of=as_of)[0]
+
+    def load_with_report(
+        self,
+        account_id: UUID,
+        *,
+        as_of_version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> tuple[BankAccount, LoadReport]:
+        """Like ``load``, plus how the state was obtained (snapshot used, events replayed)."""
+        _check_account_id(account_id)
+        if as_of_version is not None and (
+            isinstance(as_of_version, bool)
+            or not isinstance(as_of_version, int)
+            or as_of_version < 1
+        ):
+            raise InvalidArgument(f"as_of_version must be an int >= 1, got {as_of_version!r}")
+        if as_of is not None and (
+            not isinstance(as_of, datetime) or as_of.tzinfo is None or as_of.utcoffset() is None
+        ):
+            raise InvalidArgument(
+                f"as_of must be a timezone-aware datetime, got {as_of!r}; "
+                "e.g. datetime(2026, 1, 1, tzinfo=UTC)"
+            )
+        target = as_of_version
+        if as_of is not None:
+            at_time = self.store.version_at(account_id, as_of)
+            if at_time == 0:
+                what = f"load as of {as_of.isoformat()}"
+                raise AccountNotOpen(account_id, what)
+            target = at_time if target is None else min(target, at_time)
+        state, report = load_state(self.store, self.snapshots, account_id, to_version=target)
+        if state.version == 0:
+            raise AccountNotOpen(account_id, "load")
+        if as_of_version is not None and as_of is None and state.version < as_of_version:
+            raise InvalidArgument(
+                f"account {account_id} has {state.version} events, so it has no "
+                f"version {as_of_version}; pick a version from 1 to {state.version}"
+            )
+        return state, report
 
     def history(self, account_id: UUID) -> pd.DataFrame:
         """One row per event of the account, with the money it moved and the balance after it."""
@@ -299,42 +378,9 @@ class Bank:
             {"version": "int64", "position": "int64", "change": "int64", "balance": "int64"}
         )
 
-    def _recorded(
-        self,
-        account_id: UUID,
-        what: str,
-        *,
-        as_of_version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> Sequence[RecordedEvent]:
-        if not isinstance(account_id, UUID):
-            raise InvalidArgument(
-                f"account_id must be a uuid.UUID, got {type(account_id).__name__}"
-            )
-        if as_of_version is not None and (
-            isinstance(as_of_version, bool)
-            or not isinstance(as_of_version, int)
-            or as_of_version < 1
-        ):
-            raise InvalidArgument(f"as_of_version must be an int >= 1, got {as_of_version!r}")
-        if as_of is not None and (
-            not isinstance(as_of, datetime) or as_of.tzinfo is None or as_of.utcoffset() is None
-        ):
-            raise InvalidArgument(
-                f"as_of must be a timezone-aware datetime, got {as_of!r}; "
-                "e.g. datetime(2026, 1, 1, tzinfo=UTC)"
-            )
-        recorded = self.store.read_stream(account_id, to_version=as_of_version)
+    def _recorded(self, account_id: UUID, what: str) -> Sequence[RecordedEvent]:
+        _check_account_id(account_id)
+        recorded = self.store.read_stream(account_id)
         if not recorded:
             raise AccountNotOpen(account_id, what)
-        if as_of_version is not None and recorded[-1].version < as_of_version:
-            raise InvalidArgument(
-                f"account {account_id} has {recorded[-1].version} events, so it has no "
-                f"version {as_of_version}; pick a version from 1 to {recorded[-1].version}"
-            )
-        if as_of is not None:
-            # The log is in commit order: keep the prefix recorded at or before ``as_of``.
-            recorded = list(takewhile(lambda r: r.recorded_at <= as_of, recorded))
-            if not recorded:
-                raise AccountNotOpen(account_id, f"{what} as of {as_of.isoformat()}")
         return recorded

@@ -13,6 +13,7 @@ from esbank.eventstore.errors import (
     UnsupportedSchemaVersion,
 )
 from esbank.eventstore.protocol import EventStore
+from esbank.eventstore.snapshot_store import DuckDBSnapshotStore, StoredSnapshot
 from esbank.eventstore.types import (
     ANY,
     NO_STREAM,
@@ -32,6 +33,7 @@ __all__ = [
     "ConcurrencyConflict",
     "CorruptEvent",
     "DuckDBEventStore",
+    "DuckDBSnapshotStore",
     "DuplicateEventId",
     "EventStore",
     "ExpectedVersion",
@@ -39,6 +41,7 @@ __all__ = [
     "RecordedEvent",
     "StoreError",
     "StoreLocked",
+    "StoredSnapshot",
     "StreamAppend",
     "UnknownEventType",
     "UnsupportedSchemaVersion",

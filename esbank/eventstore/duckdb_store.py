@@ -15,7 +15,8 @@ import threading
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -180,6 +181,7 @@ class DuckDBEventStore:
         if threads is not None:
             _check_int("threads", threads, minimum=1)
             self._conn.execute(f"SET threads = {threads}")
+        self.threads = threads
         self._conn.execute(SCHEMA)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -195,6 +197,35 @@ class DuckDBEventStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def lock(self) -> Any:
+        """The writer lock shared by every store object on this database (re-entrant)."""
+        return self._lock
+
+    def now(self) -> datetime:
+        """The store clock's current time, as it would be written (naive UTC)."""
+        return self._now()
+
+    @contextmanager
+    def bulk(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Hold the writer lock for a bulk load with all of DuckDB's threads; afterwards
+        restore this store's thread setting and forget what the writer remembered."""
+        with self._lock:
+            conn = self.connection
+            conn.execute("RESET threads")
+            try:
+                yield conn
+            finally:
+                if self.threads is not None:
+                    conn.execute(f"SET threads = {self.threads}")
+                self._db.forget()
+
+    def refresh(self) -> None:
+        """Forget the remembered head and stream versions (after rows were written around the
+        store, e.g. by a bulk load); the next append asks the table."""
+        with self._lock:
+            self._db.forget()
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -301,7 +332,7 @@ class DuckDBEventStore:
         db = self._db
         head = db.head if not fresh else None
         if head is None:
-            head = int(conn.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()[0])  # type: ignore[index]
+            head = _scalar(conn, "SELECT coalesce(max(position), 0) FROM events")
         streams = list(dict.fromkeys(p.request.aggregate_id for p in planned))
         versions = {} if fresh else {s: db.versions[s] for s in streams if s in db.versions}
         unknown = [s for s in streams if s not in versions]
@@ -518,23 +549,41 @@ class DuckDBEventStore:
             expected += 1
         return [_recorded(row) for row in rows]
 
+    def version_at(self, aggregate_id: UUID, instant: datetime) -> int:
+        """How many of the stream's events were recorded at or before ``instant``.
+
+        The stream is read in version order and stops at the first event recorded later, so
+        the answer is always a version the stream really passed through.
+        """
+        _check_aggregate_id(aggregate_id, InvalidArgument)
+        if not isinstance(instant, datetime) or instant.utcoffset() is None:
+            raise InvalidArgument(
+                f"instant must be a timezone-aware datetime, got {instant!r}; "
+                "e.g. datetime(2026, 1, 5, 9, 30, tzinfo=UTC)"
+            )
+        with self._lock:
+            return _scalar(
+                self.connection,
+                "SELECT coalesce((SELECT min(version) - 1 FROM events WHERE aggregate_id = ? "
+                "AND recorded_at > ?), (SELECT coalesce(max(version), 0) FROM events "
+                "WHERE aggregate_id = ?))",
+                [aggregate_id, instant, aggregate_id],
+            )
+
     def stream_version(self, aggregate_id: UUID) -> int:
         """The version of the stream's last event (0 when the stream is empty)."""
         _check_aggregate_id(aggregate_id, InvalidArgument)
         with self._lock:
-            row = self.connection.execute(
+            return _scalar(
+                self.connection,
                 "SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = ?",
                 [aggregate_id],
-            ).fetchone()
-        return int(row[0]) if row else 0
+            )
 
     def head_position(self) -> int:
         """The global position of the newest event (0 when the store is empty)."""
         with self._lock:
-            row = self.connection.execute(
-                "SELECT coalesce(max(position), 0) FROM events"
-            ).fetchone()
-        return int(row[0]) if row else 0
+            return _scalar(self.connection, "SELECT coalesce(max(position), 0) FROM events")
 
     def query(self, sql: str, parameters: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run a SQL query on the store's database and return a DataFrame (for inspection)."""
@@ -570,6 +619,13 @@ def _recorded(row: tuple[Any, ...]) -> RecordedEvent:
         metadata=metadata if isinstance(metadata, dict) else {"value": metadata},
         recorded_at=at.astimezone(UTC),
     )
+
+
+def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> int:
+    """One integer from a one-row query, read to the end (DuckDB refuses a DataFrame
+    registration while a result is left half-read)."""
+    rows = conn.execute(sql, list(params)).fetchall()
+    return int(rows[0][0])
 
 
 def _check_contiguous(aggregate_id: UUID, rows: Sequence[Any], from_version: int) -> None:

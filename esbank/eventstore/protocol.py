@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -36,5 +37,7 @@ class EventStore(Protocol):
     ) -> list[RecordedEvent]: ...
 
     def stream_version(self, aggregate_id: UUID) -> int: ...
+
+    def version_at(self, aggregate_id: UUID, instant: datetime) -> int: ...
 
     def head_position(self) -> int: ...
