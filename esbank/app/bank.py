@@ -22,6 +22,7 @@ from esbank.app.snapshots import (
     LoadReport,
     encode_state,
     load_state,
+    rebuild_snapshots,
     snapshot_due,
 )
 from esbank.domain.account import BankAccount, decide, evolve, replay
@@ -354,6 +355,16 @@ class Bank:
                 f"version {as_of_version}; pick a version from 1 to {state.version}"
             )
         return state, report
+
+    def rebuild_snapshots(self, account_id: UUID) -> list[int]:
+        """Delete the account's snapshots and write them again every ``snapshot_every`` events.
+
+        Returns the versions written; loads return the same states before and after.
+        """
+        _check_account_id(account_id)
+        if self.snapshots is None or self.snapshot_every is None:
+            raise InvalidArgument("this Bank takes no snapshots: create it with snapshot_every=N")
+        return rebuild_snapshots(self.store, self.snapshots, account_id, self.snapshot_every)
 
     def history(self, account_id: UUID) -> pd.DataFrame:
         """One row per event of the account, with the money it moved and the balance after it."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from esbank.domain.account import BankAccount, replay
+from esbank.domain.account import BankAccount, evolve, replay
 from esbank.domain.errors import EsbankError
 from esbank.eventstore.protocol import EventStore
 from esbank.eventstore.snapshot_store import DuckDBSnapshotStore, StoredSnapshot
@@ -128,3 +128,22 @@ def _replaced(
     if ignored and snapshots is not None and state.version > 0:
         snapshots.save(state.id, state.version, SNAPSHOT_SCHEMA_VERSION, encode_state(state))
     return state
+
+
+def rebuild_snapshots(
+    events: EventStore, snapshots: DuckDBSnapshotStore, account_id: UUID, every: int
+) -> list[int]:
+    """Delete the account's snapshots and write one at every multiple of ``every``.
+
+    Returns the versions written. Loads give the same states before and after, because a
+    snapshot is only ever a saved ``replay``.
+    """
+    snapshots.delete(account_id)
+    state = BankAccount.new(account_id)
+    written = []
+    for recorded in events.read_stream(account_id):
+        state = evolve(state, recorded.event)
+        if state.version % every == 0:
+            snapshots.save(account_id, state.version, SNAPSHOT_SCHEMA_VERSION, encode_state(state))
+            written.append(state.version)
+    return written
