@@ -478,7 +478,7 @@ def simulate_conflict_run(writers_per_aggregate: int, commands: int, seed: int) 
       retries and no back-off.
 
     What it ignores: real durations (a load and an append take one step each; on DuckDB an
-    append costs about ten loads), think time between commands (every writer always has work,
+    append costs five to ten loads), think time between commands (every writer always has work,
     so this is the saturated worst case; a quiet account rarely sees two commands inside one
     load-to-append window), back-off and retry limits, and other aggregates (writers on
     different streams never conflict, which is why only writers *per aggregate* count).
