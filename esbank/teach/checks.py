@@ -598,4 +598,3 @@ def check_evolve_with_fees(
         "event: a new event type needs one new case in evolve, and the old events replay "
         "exactly as before."
     )
-
