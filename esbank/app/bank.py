@@ -349,11 +349,15 @@ class Bank:
         state, report = load_state(self.store, self.snapshots, account_id, to_version=target)
         if state.version == 0:
             raise AccountNotOpen(account_id, "load")
-        if as_of_version is not None and as_of is None and state.version < as_of_version:
-            raise InvalidArgument(
-                f"account {account_id} has {state.version} events, so it has no "
-                f"version {as_of_version}; pick a version from 1 to {state.version}"
-            )
+        if as_of_version is not None and state.version < as_of_version:
+            # Short of the version asked for: because the stream is, or because as_of is
+            # earlier (then only a version the stream never reached is a mistake).
+            count = state.version if as_of is None else self.store.stream_version(account_id)
+            if as_of_version > count:
+                raise InvalidArgument(
+                    f"account {account_id} has {count} events, so it has no "
+                    f"version {as_of_version}; pick a version from 1 to {count}"
+                )
         return state, report
 
     def rebuild_snapshots(self, account_id: UUID) -> list[int]:

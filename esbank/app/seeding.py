@@ -74,8 +74,14 @@ def seed_history(
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise InvalidArgument(f"{name} must be an int >= {low}, got {value!r}")
-    if start.utcoffset() is None:
-        raise InvalidArgument("start must be a timezone-aware datetime")
+    if not isinstance(store, DuckDBEventStore):
+        raise InvalidArgument(f"store must be a DuckDBEventStore, got {type(store).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidArgument(f"seed must be an int >= 0, got {seed!r}")
+    if not isinstance(start, datetime) or start.utcoffset() is None:
+        raise InvalidArgument(f"start must be a timezone-aware datetime, got {start!r}")
+    if not isinstance(spacing, timedelta) or spacing < timedelta(0):
+        raise InvalidArgument(f"spacing must be a timedelta >= 0, got {spacing!r}")
     rng = np.random.default_rng(seed)
     ids = [
         UUID(bytes=bytes(rng.integers(0, 256, 16, dtype=np.uint8)), version=4)
@@ -83,6 +89,12 @@ def seed_history(
     ]
     total = accounts * events_per_account
     with store.bulk() as conn:
+        # The ids follow from the seed alone, so a seed used before collides at the first one.
+        if store.stream_version(ids[0]):
+            raise InvalidArgument(
+                f"seed {seed} was already used on this store (account {ids[0]} exists); "
+                "seed again with another seed"
+            )
         head = store.head_position()
         bar = tqdm(total=total, unit="event", desc="seeding", disable=not progress)
         try:

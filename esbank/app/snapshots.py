@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from esbank.domain.account import BankAccount, evolve, replay
-from esbank.domain.errors import EsbankError
+from esbank.domain.errors import EsbankError, InvalidHistory
+from esbank.domain.money import INT64_MAX, OWNER_MAX_LENGTH
 from esbank.eventstore.protocol import EventStore
 from esbank.eventstore.snapshot_store import DuckDBSnapshotStore, StoredSnapshot
 
@@ -64,12 +65,15 @@ def decode_state(snapshot: StoredSnapshot) -> BankAccount:
     is_open, is_closed = data["is_open"], data["is_closed"]
     sane = (
         isinstance(owner, str)
+        and 0 < len(owner) <= OWNER_MAX_LENGTH
+        and owner == owner.strip()  # owners are stored trimmed
         and all(type(v) is int for v in (balance, version))
         and all(type(v) is bool for v in (is_open, is_closed))
         and version == snapshot.version >= 1
-        and balance >= 0
+        and 0 <= balance <= INT64_MAX
         and not (is_open and is_closed)
         and (is_open or is_closed)
+        and not (is_closed and balance != 0)  # close needs a zero balance
     )
     if not sane:
         raise _Unusable(f"{at} holds impossible values: {snapshot.state}")
@@ -106,12 +110,20 @@ def load_state(
                     f"snapshot of {account_id} at version {stored.version} is beyond the "
                     f"stream, which has {events.stream_version(account_id)} events"
                 )
+            try:
+                state = replay((r.event for r in tail[1:]), start)
+            except InvalidHistory as exc:
+                # The events after it cannot follow it, so the snapshot is wrong (if the log
+                # itself is broken, the full replay below raises this again).
+                raise _Unusable(
+                    f"snapshot of {account_id} at version {stored.version} does not fit the "
+                    f"events after it: {exc}"
+                ) from None
         except _Unusable as why:
             warnings.warn(SnapshotIgnored(f"{why}; rebuilding from events"), stacklevel=3)
             ignored.append(str(why))
             snapshots.delete(account_id, version=stored.version)
             continue
-        state = replay((r.event for r in tail[1:]), start)
         return _replaced(snapshots, state, ignored), LoadReport(
             account_id, state.version, stored.version, len(tail) - 1, tuple(ignored)
         )

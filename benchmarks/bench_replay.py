@@ -1,0 +1,234 @@
+"""Replay, snapshots and bulk seeding: how fast esbank rebuilds state and writes history.
+
+Three measurements in one run, on file-backed stores in a temporary folder:
+
+1. **Rehydrating one account** of ``--account-events`` events (default 10,000): a full
+   replay (``Bank`` without snapshots: ``read_stream`` of every event, then ``evolve`` over
+   them) against a snapshot load (``Bank(snapshot_every=100)``, snapshots written by
+   ``rebuild_snapshots``; the load reads the newest snapshot and replays the events after
+   it). Two snapshot loads are timed: the latest state (the newest snapshot is at the last
+   event, nothing to replay) and ``as_of_version`` one short of it (the worst case: 99 events
+   after the snapshot). Medians of ``--rounds`` rounds, reported as "snapshot load is N×
+   faster than full replay", with the events each load replayed (from ``load_with_report``).
+2. **Full replay throughput** in events/s: ``read_stream`` + replay of that account, and
+   ``read_all`` (in pages of 100,000) plus folding every event into its account's state, over
+   a store seeded with ``--events`` events (default 1,000,000).
+3. **Bulk seeding throughput** in events/s: ``seed_history`` of ``--events`` events into a new
+   file store, against a same-run baseline: one ``INSERT`` of a registered DataFrame holding
+   the same number of finished rows (payloads already JSON text) into a table with the same
+   columns but no keys and no index. The ratio is what the keys, the index and computing the
+   rows cost.
+
+Run: ``.venv/bin/python benchmarks/bench_replay.py`` (about a minute; ``--events 200000`` for a
+quick look).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from uuid import UUID
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from esbank import Bank, BankAccount, DuckDBEventStore, evolve
+from esbank.app.seeding import SEED_START, seed_history
+
+SNAPSHOT_EVERY = 100
+PAGE = 100_000
+
+
+def median_seconds(run: Callable[[], object], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def quiet(store: DuckDBEventStore) -> None:
+    """No DuckDB progress bar in the printed output."""
+    store.connection.execute("SET enable_progress_bar = false")
+
+
+# -- 1 and 2a: one long account --------------------------------------------------------------
+def rehydrate(folder: Path, events: int, rounds: int) -> None:
+    with DuckDBEventStore(folder / "account.duckdb") as store:
+        quiet(store)
+        account = seed_history(store, accounts=1, events_per_account=events, progress=False)
+        account_id = account.account_ids[0]
+        plain = Bank(store)
+        snapping = Bank(store, snapshot_every=SNAPSHOT_EVERY)
+        written = snapping.rebuild_snapshots(account_id)
+        short = events - 1  # as_of_version: the newest snapshot at or below is ~99 back
+
+        # The three loads must agree before any of them is timed.
+        assert plain.load(account_id) == snapping.load(account_id)
+        assert plain.load(account_id, as_of_version=short) == snapping.load(
+            account_id, as_of_version=short
+        )
+        _, full_report = plain.load_with_report(account_id)
+        _, latest_report = snapping.load_with_report(account_id)
+        _, short_report = snapping.load_with_report(account_id, as_of_version=short)
+
+        # Interleave the contenders round by round, so drift hits all of them alike.
+        full, latest, worst = [], [], []
+        for _ in range(rounds):
+            full.append(median_seconds(lambda: plain.load(account_id), 1))
+            latest.append(median_seconds(lambda: snapping.load(account_id), 1))
+            worst.append(median_seconds(lambda: snapping.load(account_id, as_of_version=short), 1))
+        t_full, t_latest, t_worst = (statistics.median(x) for x in (full, latest, worst))
+
+    print(f"1. Rehydrate one account of {events:,} events (median of {rounds} rounds)")
+    print(f"   snapshots: every {SNAPSHOT_EVERY} events, {len(written)} written by rebuild")
+    print(f"   {'load':44s} {'ms':>9s} {'events replayed':>16s}")
+    print(
+        f"   {'full replay (Bank without snapshots)':44s} {t_full * 1e3:9.2f} "
+        f"{full_report.events_replayed:16,d}"
+    )
+    print(
+        f"   {'snapshot load, latest':44s} {t_latest * 1e3:9.2f} "
+        f"{latest_report.events_replayed:16,d}"
+    )
+    print(
+        f"   {f'snapshot load, as_of_version={short:,}':44s} {t_worst * 1e3:9.2f} "
+        f"{short_report.events_replayed:16,d}"
+    )
+    print(f"   snapshot load is {t_full / t_latest:,.0f}× faster than full replay (latest)")
+    print(
+        f"   snapshot load is {t_full / t_worst:,.0f}× faster than full replay "
+        f"(worst case, {short_report.events_replayed} events after the snapshot)"
+    )
+    print()
+    print("2. Full replay throughput")
+    print(
+        f"   read_stream + replay of the {events:,}-event account: "
+        f"{events / t_full:12,.0f} events/s"
+    )
+
+
+# -- 2b and 3: a million events --------------------------------------------------------------
+def seed_file(path: Path, events: int, accounts: int) -> float:
+    """Seconds to seed ``events`` events over ``accounts`` accounts into a new file store."""
+    with DuckDBEventStore(path) as store:
+        quiet(store)
+        start = time.perf_counter()
+        result = seed_history(
+            store, accounts=accounts, events_per_account=events // accounts, progress=False
+        )
+        store.connection.execute("CHECKPOINT")  # in the file, as the baseline's rows are
+        elapsed = time.perf_counter() - start
+        assert store.head_position() == result.events == events
+    return elapsed
+
+
+BASELINE_TABLE = """
+CREATE TABLE events (
+    position BIGINT, aggregate_id UUID, version BIGINT, event_id UUID, event_type TEXT,
+    schema_version INTEGER, payload JSON, metadata JSON, recorded_at TIMESTAMPTZ
+)
+"""
+
+
+def baseline_rows(events: int, accounts: int) -> pd.DataFrame:
+    """Finished rows shaped like seeded ones (not timed): the baseline only inserts them."""
+    n = events // accounts
+    position = np.arange(1, events + 1, dtype=np.int64)
+    account = (position - 1) % accounts
+    version = (position - 1) // accounts + 1
+    ids = np.array([str(UUID(int=(0xACC << 112) | a)) for a in range(accounts)])
+    amount = (position * 7919) % 50_000 + 1
+    return pd.DataFrame(
+        {
+            "position": position,
+            "aggregate_id": ids[account],
+            "version": version,
+            "event_id": [str(UUID(int=(0xE7 << 112) | int(p))) for p in position],
+            "event_type": np.where(version == 1, "AccountOpened", "MoneyDeposited"),
+            "schema_version": np.ones(events, dtype=np.int32),
+            "payload": [f'{{"amount":{a}}}' for a in amount],
+            "metadata": '{"command":"seed_history"}',
+            "recorded_at": pd.Timestamp(SEED_START) + pd.to_timedelta(position - 1, unit="s"),
+        }
+    ).iloc[: n * accounts]
+
+
+def insert_baseline(path: Path, frame: pd.DataFrame) -> float:
+    """Seconds for one INSERT of ``frame`` into a keyless table in a new file database."""
+    conn = duckdb.connect(str(path))
+    try:
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute("SET enable_progress_bar = false")
+        conn.execute(BASELINE_TABLE)
+        conn.register("rows", frame)
+        start = time.perf_counter()
+        conn.execute("INSERT INTO events SELECT * FROM rows")
+        conn.execute("CHECKPOINT")
+        elapsed = time.perf_counter() - start
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (len(frame),)
+        return elapsed
+    finally:
+        conn.close()
+
+
+def read_all_replay(path: Path) -> tuple[int, int, float]:
+    """(events, accounts, seconds) to read_all the store page by page and fold every event."""
+    with DuckDBEventStore(path) as store:
+        quiet(store)
+        states: dict[UUID, BankAccount] = {}
+        after = 0
+        start = time.perf_counter()
+        while page := store.read_all(after_position=after, limit=PAGE):
+            for recorded in page:
+                state = states.get(recorded.aggregate_id) or BankAccount.new(recorded.aggregate_id)
+                states[recorded.aggregate_id] = evolve(state, recorded.event)
+            after = page[-1].position
+        elapsed = time.perf_counter() - start
+    return after, len(states), elapsed
+
+
+def bulk(folder: Path, events: int, accounts: int, rounds: int) -> None:
+    frame = baseline_rows(events, accounts)
+    seeds, inserts = [], []
+    for r in range(rounds):
+        seeds.append(seed_file(folder / f"seeded_{r}.duckdb", events, accounts))
+        inserts.append(insert_baseline(folder / f"baseline_{r}.duckdb", frame))
+    count, states, seconds = read_all_replay(folder / "seeded_0.duckdb")
+    print(
+        f"   read_all + fold over a seeded store of {count:,} events ({states:,} accounts, "
+        f"pages of {PAGE:,}): {count / seconds:12,.0f} events/s"
+    )
+    print()
+    seed_rate = events / statistics.median(seeds)
+    insert_rate = len(frame) / statistics.median(inserts)
+    print(f"3. Bulk seeding into a file store, {events:,} events (median of {rounds} rounds)")
+    print(f"   {'seed_history (rows computed, keys, index)':48s} {seed_rate:12,.0f} events/s")
+    print(f"   {'baseline: one DataFrame INSERT, no keys':48s} {insert_rate:12,.0f} rows/s")
+    print(f"   seed_history runs at {seed_rate / insert_rate:.2f}× the baseline's rate")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--account-events", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=1_000, help="accounts for --events")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds of the account loads")
+    parser.add_argument("--seed-rounds", type=int, default=3, help="rounds of the bulk part")
+    args = parser.parse_args()
+    if args.events % args.accounts:
+        parser.error("--events must be a multiple of --accounts")
+    print(f"duckdb {duckdb.__version__}, pandas {pd.__version__}\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        rehydrate(Path(tmp), args.account_events, args.rounds)
+        bulk(Path(tmp), args.events, args.accounts, args.seed_rounds)
+
+
+if __name__ == "__main__":
+    main()
