@@ -146,8 +146,9 @@ class Bank:
         A broken rule raises its ``DomainError`` and writes nothing. A concurrency conflict
         reloads and decides again, up to ``max_retries`` more times, then raises
         ``ConcurrencyConflict``. The state may come from the cache of recently used accounts:
-        an append from a stale one fails its version check, and a refusal is only raised after
-        the account has been read afresh.
+        an append from a stale one fails its version check and is decided again from a fresh
+        read without counting as a retry, and a refusal is only raised after the account has
+        been read afresh.
         """
         _check_command(command)
         account_id = command.account_id
@@ -176,9 +177,12 @@ class Bank:
                 )
             except ConcurrencyConflict:
                 self._cache.drop(account_id)
+                state = None
+                if not fresh:  # the cached state was out of date: a reload, not a retry
+                    attempt -= 1
+                    continue
                 if attempt > self.max_retries:
                     raise
-                state = None
                 continue
             after = replay(events, state)
             self._cache.put(after)
@@ -211,11 +215,12 @@ class Bank:
         use_cache = True
         while True:
             attempt += 1
+            cached = use_cache and any(self._cache.get(a) is not None for a in accounts)
             states = self._states(accounts, use_cache=use_cache)
             plan = _decide_batch(commands, states)
             if use_cache and any(isinstance(p, DomainError) for p in plan):
                 # A refusal may come from a cached state that is out of date: decide afresh.
-                use_cache = False
+                use_cache = cached = False
                 states = self._states(accounts, use_cache=False)
                 plan = _decide_batch(commands, states)
             use_cache = False
@@ -235,6 +240,9 @@ class Bank:
             except ConcurrencyConflict:
                 for account_id in accounts:
                     self._cache.drop(account_id)
+                if cached:  # decided from cached states that were out of date: not a retry
+                    attempt -= 1
+                    continue
                 if attempt > self.max_retries:
                     raise
                 continue

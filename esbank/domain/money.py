@@ -59,6 +59,14 @@ def require_owner(value: Any) -> str:
             f"owner must be at most {OWNER_MAX_LENGTH} characters after trimming, "
             f"got {len(owner)}; shorten the name"
         )
+    try:
+        owner.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidCommand(
+            f"owner must be text, but character {exc.start} is a lone surrogate "
+            f"({owner[exc.start]!r}), half of a UTF-16 pair that no database stores; "
+            "check how the name was decoded"
+        ) from None
     return owner
 
 

@@ -183,6 +183,10 @@ class DuckDBEventStore:
             self._conn.execute(f"SET threads = {threads}")
         self.threads = threads
         self._conn.execute(SCHEMA)
+        with self._lock:
+            # What an earlier store object remembered about this path may describe another
+            # file (replaced or restored while closed): ask the table again.
+            self._db.forget()
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -714,9 +718,18 @@ def _check_metadata(metadata: Any) -> str | None:
     if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
         raise InvalidAppend("metadata must be a dict with str keys, e.g. {'command_id': '...'}")
     try:
-        return json.dumps(dict(metadata), sort_keys=True, allow_nan=False, default=_json_default)
-    except (TypeError, ValueError) as exc:
+        text = json.dumps(dict(metadata), sort_keys=True, allow_nan=False, default=_json_default)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidAppend(f"metadata must be JSON-serialisable: {exc}") from None
+    if "\\ud" in text:  # a UTF-16 escape: fine for real text, not for a lone surrogate
+        try:
+            json.dumps(dict(metadata), ensure_ascii=False, default=_json_default).encode()
+        except UnicodeEncodeError:
+            raise InvalidAppend(
+                "metadata must be JSON-serialisable: a str in it holds a lone surrogate "
+                "(half of a UTF-16 pair), which is not text and no JSON column stores"
+            ) from None
+    return text
 
 
 def _json_default(value: Any) -> Any:
