@@ -539,7 +539,7 @@ def test_stored_event_type_column_is_exactly_the_class_name() -> None:
         "MoneyWithdrawn",
         "AccountClosed",
     ]
-    assert [r[1] for r in rows] == [1, 1, 1, 1]
+    assert [r[1] for r in rows] == [2, 3, 1, 1]  # each type's current schema version
     assert [json.loads(r[2]) for r in rows] == [
         {"owner": "Ada", "initial_balance": 5},
         {"amount": 7},

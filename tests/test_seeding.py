@@ -125,7 +125,7 @@ def test_event_types_ids_and_metadata(store: DuckDBEventStore) -> None:
     assert set(types) <= EVENT_TYPES  # class names, never a debug dump
     recorded = store.read_all()
     assert {r.event_type for r in recorded} == {type(r.event).__name__ for r in recorded}
-    assert all(r.schema_version == 1 for r in recorded)
+    assert all(r.schema_version == type(r.event).schema_version for r in recorded)
     assert all(r.metadata == {"command": "seed_history"} for r in recorded)
     assert len({r.event_id for r in recorded}) == len(recorded)
 

@@ -17,6 +17,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from esbank.domain.errors import InvalidArgument
+from esbank.domain.events import EVENT_TYPES
 from esbank.eventstore.duckdb_store import DuckDBEventStore
 
 SEED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -29,7 +30,7 @@ SELECT position,
        version,
        ('00000000-5eed-4000-8000-' || lpad(to_hex(position), 12, '0'))::UUID,
        event_type,
-       1,
+       CASE event_type {versions} END,
        CASE event_type
            WHEN 'AccountOpened' THEN json_object('initial_balance', amount, 'owner', owner)
            ELSE json_object('amount', amount)
@@ -39,6 +40,12 @@ SELECT position,
 FROM {name}
 ORDER BY position
 """
+
+
+# Seeded rows are written at each event type's current schema version.
+_CURRENT_VERSIONS = " ".join(
+    f"WHEN '{cls.event_type}' THEN {cls.schema_version}" for cls in EVENT_TYPES
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +113,7 @@ def seed_history(
                 name = f"esbank_seed_{first}"
                 conn.register(name, frame)
                 try:
-                    conn.execute(_INSERT.format(name=name))
+                    conn.execute(_INSERT.format(name=name, versions=_CURRENT_VERSIONS))
                 finally:
                     conn.unregister(name)
                 bar.update(len(frame))

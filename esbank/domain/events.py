@@ -18,7 +18,7 @@ class AccountOpened:
     """The account was opened for ``owner`` with ``initial_balance`` cents."""
 
     event_type: ClassVar[str] = "AccountOpened"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2  # v1 had no initial_balance (see upcasters)
 
     owner: str
     initial_balance: int = 0
@@ -33,7 +33,7 @@ class MoneyDeposited:
     """``amount`` cents were paid into the account."""
 
     event_type: ClassVar[str] = "MoneyDeposited"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 3  # v1 float euros, v2 amount_cents (see upcasters)
 
     amount: int
 

@@ -1,6 +1,6 @@
 """The event store: the append-only log, its codec and the DuckDB implementation."""
 
-from esbank.eventstore.codec import EVENT_CLASSES, decode, encode
+from esbank.eventstore.codec import EVENT_CLASSES, REGISTRY, EventRegistry, decode, encode
 from esbank.eventstore.duckdb_store import DuckDBEventStore, utc_clock
 from esbank.eventstore.errors import (
     ConcurrencyConflict,
@@ -28,6 +28,7 @@ __all__ = [
     "ANY",
     "EVENT_CLASSES",
     "NO_STREAM",
+    "REGISTRY",
     "STREAM_EXISTS",
     "AppendResult",
     "ConcurrencyConflict",
@@ -35,6 +36,7 @@ __all__ = [
     "DuckDBEventStore",
     "DuckDBSnapshotStore",
     "DuplicateEventId",
+    "EventRegistry",
     "EventStore",
     "ExpectedVersion",
     "InvalidAppend",
