@@ -115,9 +115,7 @@ def tradeoff(stream_length: int, every: int | None) -> Tradeoff:
     full, rest = divmod(length, interval)
     # Each full block of `interval` versions replays 0, 1, …, interval-1; the rest 1 … rest.
     total = full * interval * (interval - 1) // 2 + rest * (rest + 1) // 2
-    return Tradeoff(
-        interval, length, full, rest, min(length, interval - 1), total / length
-    )
+    return Tradeoff(interval, length, full, rest, min(length, interval - 1), total / length)
 
 
 def snapshot_tradeoff(stream_length: int, intervals: Sequence[int | None]) -> pd.DataFrame:
@@ -161,9 +159,7 @@ def _seeded(length: int, every: int, seed: int) -> tuple[Bank, Bank, UUID]:
     store = DuckDBEventStore(
         ":memory:", clock=StepClock(), new_id=SequentialIds(prefix=EVENT_ID_PREFIX)
     )
-    seeded = seed_history(
-        store, accounts=1, events_per_account=length, seed=seed, progress=False
-    )
+    seeded = seed_history(store, accounts=1, events_per_account=length, seed=seed, progress=False)
     account = seeded.account_ids[0]
     with_snapshots = Bank(store, snapshot_every=every)
     with_snapshots.rebuild_snapshots(account)
@@ -374,9 +370,7 @@ def tradeoff_html(stream_length: int, every: int) -> str:
         else f"<tr><th>{html.escape(name)}</th><td>{a:,}</td><td>{b:,}</td></tr>"
         for name, a, b in rows
     )
-    caption = (
-        f"<b>A stream of {chosen.stream_length:,} events</b>, loaded once after every event"
-    )
+    caption = f"<b>A stream of {chosen.stream_length:,} events</b>, loaded once after every event"
     head = f"<tr><th></th><th>no snapshots</th><th>snapshot every {chosen.every:,}</th></tr>"
     return (
         f'<div class="{PANEL_CLASS}-table">{caption}'
