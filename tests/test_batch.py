@@ -47,6 +47,7 @@ from esbank import (
     decide,
 )
 from esbank.eventstore import duckdb_store
+from esbank.eventstore.codec import encode
 from esbank.teach import SequentialIds, StepClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -474,9 +475,10 @@ def test_a_conflict_found_by_the_keys_writes_nothing(store: CountingStore) -> No
     """The remembered versions say "fine", the table says otherwise (a row written around the
     store): the INSERT is refused by the keys and not a single row of the batch stays."""
     _history(store)
+    event_type, schema_version, payload = encode(MoneyDeposited(9))
     store.connection.execute(
-        "INSERT INTO events VALUES (4, ?, 2, ?, 'MoneyDeposited', 1, '{\"amount\": 9}', NULL, ?)",
-        [B, UUID(int=0x0DD), START],
+        "INSERT INTO events VALUES (4, ?, 2, ?, ?, ?, ?, NULL, ?)",
+        [B, UUID(int=0x0DD), event_type, schema_version, payload, START],
     )
     before = rows(store)
     appends = [

@@ -30,6 +30,7 @@ from esbank import (
     ConcurrencyConflict,
     DepositMoney,
     DuckDBEventStore,
+    Event,
     InsufficientFunds,
     MoneyDeposited,
     MoneyWithdrawn,
@@ -40,6 +41,7 @@ from esbank import (
 )
 from esbank.app.cache import StateCache
 from esbank.eventstore import duckdb_store
+from esbank.eventstore.codec import encode
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 A = UUID(int=0xA)
@@ -96,19 +98,27 @@ def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
     return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
-def raw_insert(
-    store: DuckDBEventStore, stream: UUID, event_type: str, payload: str, event_id: int
-) -> None:
-    """One row straight into the table at the true next position and version (a valid row the
-    store did not write, as another tool or a migration might)."""
+def raw_insert(store: DuckDBEventStore, stream: UUID, event: Event, event_id: int) -> None:
+    """One row straight into the table at the true next position and version, in the
+    current stored format (a valid row the store did not write, as another tool might)."""
     conn = store.connection
     position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM events").fetchall()[0][0]
     version = conn.execute(
         "SELECT coalesce(max(version), 0) + 1 FROM events WHERE aggregate_id = ?", [stream]
     ).fetchall()[0][0]
+    event_type, schema_version, payload = encode(event)
     conn.execute(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, 1, ?, NULL, ?)",
-        [position, stream, version, UUID(int=0xBAD00 + event_id), event_type, payload, START],
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        [
+            position,
+            stream,
+            version,
+            UUID(int=0xBAD00 + event_id),
+            event_type,
+            schema_version,
+            payload,
+            START,
+        ],
     )
 
 
@@ -125,7 +135,7 @@ def test_a_raw_row_on_the_stream_then_an_append_at_the_true_version(
     store: RecordingStore,
 ) -> None:
     store.append(A, [AccountOpened("Ada", 10), MoneyDeposited(1)], expected_version=0)
-    raw_insert(store, A, "MoneyDeposited", '{"amount": 5}', 1)  # version 3, position 3
+    raw_insert(store, A, MoneyDeposited(5), 1)  # version 3, position 3
     # the caller read the table, so it expects 3: no spurious conflict, no gap
     assert store.append(A, [MoneyDeposited(2)], expected_version=3) == AppendResult(A, 4, (4,))
     assert [r.event for r in store.read_stream(A)][2:] == [MoneyDeposited(5), MoneyDeposited(2)]
@@ -136,7 +146,7 @@ def test_a_raw_row_on_the_stream_then_a_stale_expected_version_is_a_conflict(
     store: RecordingStore,
 ) -> None:
     store.append(A, [AccountOpened("Ada", 10), MoneyDeposited(1)], expected_version=0)
-    raw_insert(store, A, "MoneyWithdrawn", '{"amount": 11}', 1)
+    raw_insert(store, A, MoneyWithdrawn(11), 1)
     before = rows(store)
     # what the store remembers (version 2) agrees with this caller, the table does not
     with pytest.raises(ConcurrencyConflict) as info:
@@ -150,12 +160,12 @@ def test_a_raw_row_on_the_stream_then_a_stale_expected_version_is_a_conflict(
 def test_a_raw_row_on_another_stream_leaves_no_gap(store: RecordingStore) -> None:
     store.append(A, [AccountOpened("Ada")], expected_version=0)
     store.append(B, [AccountOpened("Bob")], expected_version=0)
-    raw_insert(store, C, "AccountOpened", '{"initial_balance": 0, "owner": "Cy"}', 1)
+    raw_insert(store, C, AccountOpened("Cy", 0), 1)
     # the remembered head (2) is stale: position 3 is taken
     assert store.append(A, [MoneyDeposited(1)], expected_version=1).positions == (4,)
-    raw_insert(store, C, "MoneyDeposited", '{"amount": 3}', 2)
+    raw_insert(store, C, MoneyDeposited(3), 2)
     assert store.append(B, [MoneyDeposited(1)], expected_version=ANY).positions == (6,)
-    raw_insert(store, B, "MoneyDeposited", '{"amount": 3}', 3)
+    raw_insert(store, B, MoneyDeposited(3), 3)
     results = store.append_batch(
         [
             StreamAppend(C, [MoneyDeposited(9)], 2),
@@ -176,9 +186,9 @@ def test_rows_written_around_the_store_in_a_raw_transaction(store: RecordingStor
     store.append(A, [AccountOpened("Ada", 10)], expected_version=0)
     conn = store.connection
     conn.execute("BEGIN TRANSACTION")
-    raw_insert(store, A, "MoneyDeposited", '{"amount": 1}', 1)
-    raw_insert(store, B, "AccountOpened", '{"initial_balance": 0, "owner": "Bob"}', 2)
-    raw_insert(store, A, "MoneyDeposited", '{"amount": 2}', 3)
+    raw_insert(store, A, MoneyDeposited(1), 1)
+    raw_insert(store, B, AccountOpened("Bob", 0), 2)
+    raw_insert(store, A, MoneyDeposited(2), 3)
     conn.execute("COMMIT")
     assert store.append(A, [MoneyDeposited(3)], expected_version=3).positions == (5,)
     assert store.append(B, [MoneyDeposited(3)], expected_version=1).positions == (6,)
@@ -188,7 +198,7 @@ def test_rows_written_around_the_store_in_a_raw_transaction(store: RecordingStor
 def test_read_stream_refreshes_the_remembered_version(store: RecordingStore) -> None:
     store.append(A, [AccountOpened("Ada", 10)], expected_version=0)
     store.append(B, [AccountOpened("Bob")], expected_version=0)
-    raw_insert(store, A, "MoneyDeposited", '{"amount": 1}', 1)  # A is at 2, remembered 1
+    raw_insert(store, A, MoneyDeposited(1), 1)  # A is at 2, remembered 1
     assert [r.version for r in store.read_stream(A)] == [1, 2]
     store.sql.clear()
     # a caller holding the old version is refused from what the store now remembers,
@@ -203,8 +213,8 @@ def test_read_stream_refreshes_the_remembered_version(store: RecordingStore) -> 
 def test_read_streams_refreshes_the_remembered_versions(store: RecordingStore) -> None:
     store.append(A, [AccountOpened("Ada", 10)], expected_version=0)
     store.append(B, [AccountOpened("Bob")], expected_version=0)
-    raw_insert(store, A, "MoneyDeposited", '{"amount": 1}', 1)
-    raw_insert(store, B, "MoneyDeposited", '{"amount": 1}', 2)
+    raw_insert(store, A, MoneyDeposited(1), 1)
+    raw_insert(store, B, MoneyDeposited(1), 2)
     streams = store.read_streams([A, B, C])
     assert {s: len(r) for s, r in streams.items()} == {A: 2, B: 2, C: 0}
     for stream in (A, B):
@@ -281,7 +291,7 @@ def test_a_raw_row_makes_the_cached_state_stale_and_the_guard_catches_it(
 ) -> None:
     bank = Bank(store)
     bank.handle(OpenAccount(A, "Ada", 100))  # cached: balance 100, version 1
-    raw_insert(store, A, "MoneyWithdrawn", '{"amount": 100}', 1)
+    raw_insert(store, A, MoneyWithdrawn(100), 1)
     before = rows(store)
     # the cached balance would allow it; the table says the money is gone
     with pytest.raises(InsufficientFunds) as info:
