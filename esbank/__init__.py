@@ -4,7 +4,17 @@ Everything a notebook needs is importable from here: the pure domain (events, co
 ``decide``, ``evolve``, ``replay``), the DuckDB event store and the ``Bank`` command handler.
 """
 
-from esbank.app import Bank, CommandRejected, CommandResult, LoadReport, SnapshotIgnored
+from esbank.app import (
+    Bank,
+    CommandRejected,
+    CommandResult,
+    LoadReport,
+    Projector,
+    Queries,
+    ReadModelStale,
+    SnapshotIgnored,
+    standard_projections,
+)
 from esbank.domain import (
     INT64_MAX,
     AccountAlreadyOpen,
@@ -98,6 +108,9 @@ __all__ = [
     "MoneyWithdrawn",
     "NonZeroBalance",
     "OpenAccount",
+    "Projector",
+    "Queries",
+    "ReadModelStale",
     "RecordedEvent",
     "SnapshotIgnored",
     "StoreError",
@@ -111,4 +124,5 @@ __all__ = [
     "evolve",
     "format_cents",
     "replay",
+    "standard_projections",
 ]

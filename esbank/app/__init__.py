@@ -1,6 +1,33 @@
-"""The application layer: command handling, loading, time travel and snapshots."""
+"""The application layer: command handling, loading, time travel, snapshots, projections."""
 
 from esbank.app.bank import Bank, CommandRejected, CommandResult
+from esbank.app.projections import Lag, Projection, Projector, StepResult
+from esbank.app.read_models import (
+    AccountBalances,
+    AccountStatement,
+    Answer,
+    DailyTotals,
+    Queries,
+    ReadModelStale,
+    standard_projections,
+)
 from esbank.app.snapshots import LoadReport, SnapshotIgnored
 
-__all__ = ["Bank", "CommandRejected", "CommandResult", "LoadReport", "SnapshotIgnored"]
+__all__ = [
+    "AccountBalances",
+    "AccountStatement",
+    "Answer",
+    "Bank",
+    "CommandRejected",
+    "CommandResult",
+    "DailyTotals",
+    "Lag",
+    "LoadReport",
+    "Projection",
+    "Projector",
+    "Queries",
+    "ReadModelStale",
+    "SnapshotIgnored",
+    "StepResult",
+    "standard_projections",
+]

@@ -1,0 +1,223 @@
+"""The read side: three read models kept by projections, and queries that read only them.
+
+Each projection's ``apply`` is one or two set-based statements over a batch relation with the
+columns of ``projections.BATCH_COLUMNS``; the same SQL rebuilds a read model from the whole log.
+Queries never touch the ``events`` table or the ``Bank``: that is the CQRS split.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+import duckdb
+import pandas as pd
+
+from esbank.domain.errors import EsbankError, InvalidArgument
+from esbank.eventstore.duckdb_store import DuckDBEventStore
+
+
+class AccountBalances:
+    """Per account: owner, balance, version, closed flag and the time of the last event."""
+
+    name = "balances"
+    tables = ("account_balances",)
+
+    def create(self, conn: duckdb.DuckDBPyConnection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS account_balances (aggregate_id UUID PRIMARY KEY, "
+            "owner TEXT, balance BIGINT NOT NULL, version BIGINT NOT NULL, "
+            "is_closed BOOLEAN NOT NULL, last_activity TIMESTAMPTZ NOT NULL)"
+        )
+
+    def apply(self, conn: duckdb.DuckDBPyConnection, source: str) -> None:
+        conn.execute(
+            f"""
+            INSERT INTO account_balances
+            SELECT CAST(aggregate_id AS UUID), max(owner), CAST(sum(change) AS BIGINT),
+                   max(version), bool_or(closes), max(recorded_at)
+            FROM {source} GROUP BY aggregate_id
+            ON CONFLICT (aggregate_id) DO UPDATE SET
+                owner = coalesce(excluded.owner, account_balances.owner),
+                balance = account_balances.balance + excluded.balance,
+                version = excluded.version,
+                is_closed = account_balances.is_closed OR excluded.is_closed,
+                last_activity = excluded.last_activity
+            """
+        )
+
+
+class AccountStatement:
+    """One row per event with the money it moved and the running balance after it."""
+
+    name = "statement"
+    tables = ("account_statement",)
+
+    def create(self, conn: duckdb.DuckDBPyConnection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS account_statement (aggregate_id UUID NOT NULL, "
+            "version BIGINT NOT NULL, position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, "
+            "event_type TEXT NOT NULL, change BIGINT NOT NULL, balance BIGINT NOT NULL, "
+            "PRIMARY KEY (aggregate_id, version))"
+        )
+
+    def apply(self, conn: duckdb.DuckDBPyConnection, source: str) -> None:
+        conn.execute(
+            f"""
+            INSERT INTO account_statement
+            WITH batch AS (SELECT * REPLACE (CAST(aggregate_id AS UUID) AS aggregate_id)
+                           FROM {source}),
+                 before AS (SELECT aggregate_id, arg_max(balance, version) AS balance
+                            FROM account_statement
+                            WHERE aggregate_id IN (SELECT aggregate_id FROM batch)
+                            GROUP BY aggregate_id)
+            SELECT b.aggregate_id, b.version, b.position, b.recorded_at, b.event_type, b.change,
+                   CAST(coalesce(p.balance, 0) + sum(b.change) OVER (
+                       PARTITION BY b.aggregate_id ORDER BY b.version) AS BIGINT)
+            FROM batch b LEFT JOIN before p USING (aggregate_id)
+            """
+        )
+
+
+class DailyTotals:
+    """Per account and UTC day: money deposited, money withdrawn, number of events."""
+
+    name = "daily_totals"
+    tables = ("daily_totals",)
+
+    def create(self, conn: duckdb.DuckDBPyConnection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS daily_totals (aggregate_id UUID NOT NULL, "
+            "day DATE NOT NULL, deposits BIGINT NOT NULL, withdrawals BIGINT NOT NULL, "
+            "events BIGINT NOT NULL, PRIMARY KEY (aggregate_id, day))"
+        )
+
+    def apply(self, conn: duckdb.DuckDBPyConnection, source: str) -> None:
+        conn.execute(
+            f"""
+            INSERT INTO daily_totals
+            SELECT CAST(aggregate_id AS UUID), CAST(recorded_at AS DATE),
+                   CAST(sum(CASE WHEN event_type = 'MoneyDeposited' THEN change ELSE 0 END)
+                        AS BIGINT),
+                   CAST(sum(CASE WHEN event_type = 'MoneyWithdrawn' THEN -change ELSE 0 END)
+                        AS BIGINT),
+                   count(*)
+            FROM {source} GROUP BY ALL
+            ON CONFLICT (aggregate_id, day) DO UPDATE SET
+                deposits = daily_totals.deposits + excluded.deposits,
+                withdrawals = daily_totals.withdrawals + excluded.withdrawals,
+                events = daily_totals.events + excluded.events
+            """
+        )
+
+
+def standard_projections() -> list[AccountBalances | AccountStatement | DailyTotals]:
+    """The kit's three read models."""
+    return [AccountBalances(), AccountStatement(), DailyTotals()]
+
+
+class ReadModelStale(EsbankError):
+    """A read model has not yet reached the position a reader asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A query result with how fresh it is: ``stale`` when the read model was still behind."""
+
+    value: pd.DataFrame
+    checkpoint: int
+    wanted_position: int | None
+    stale: bool
+
+
+class Queries:
+    """Questions answered from the read models only (never from the events or the Bank)."""
+
+    def __init__(self, store: DuckDBEventStore) -> None:
+        if not isinstance(store, DuckDBEventStore):
+            raise InvalidArgument("queries read the read-model tables of a DuckDBEventStore")
+        self.store = store
+
+    def _frame(self, sql: str, params: list[object]) -> pd.DataFrame:
+        return self.store.query(sql, params)
+
+    def checkpoint(self, projection: str) -> int:
+        """How far projection ``projection`` has applied the log (0 if it never ran)."""
+        rows = self._frame(
+            "SELECT position FROM projection_checkpoints WHERE name = ?", [projection]
+        )
+        return int(rows["position"].iloc[0]) if len(rows) else 0
+
+    def balance(
+        self,
+        account_id: UUID,
+        *,
+        min_position: int | None = None,
+        timeout: float = 0.0,
+        allow_stale: bool = False,
+    ) -> Answer:
+        """The account's row in ``account_balances``.
+
+        Read-your-own-writes: with ``min_position`` (the ``position`` a command returned),
+        wait up to ``timeout`` seconds for the balances projection to reach it; if it has not,
+        raise ``ReadModelStale``, or with ``allow_stale=True`` answer and say it is stale.
+        """
+        if not isinstance(account_id, UUID):
+            raise InvalidArgument(
+                f"account_id must be a uuid.UUID, got {type(account_id).__name__}"
+            )
+        checkpoint = self._wait("balances", min_position, timeout)
+        stale = min_position is not None and checkpoint < min_position
+        if stale and not allow_stale:
+            raise ReadModelStale(
+                f"the balances read model is at position {checkpoint}, but your write is at "
+                f"position {min_position}; run the projector (or wait longer), or pass "
+                "allow_stale=True to read the older answer knowingly"
+            )
+        frame = self._frame(
+            "SELECT aggregate_id, owner, balance, version, is_closed, last_activity "
+            "FROM account_balances WHERE aggregate_id = ? ORDER BY aggregate_id",
+            [account_id],
+        )
+        return Answer(frame, checkpoint, min_position, stale)
+
+    def _wait(self, projection: str, position: int | None, timeout: float) -> int:
+        if position is not None and (
+            isinstance(position, bool) or not isinstance(position, int) or position < 0
+        ):
+            raise InvalidArgument(f"min_position must be an int >= 0, got {position!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
+            raise InvalidArgument(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        deadline = time.monotonic() + timeout
+        checkpoint = self.checkpoint(projection)
+        while position is not None and checkpoint < position and time.monotonic() < deadline:
+            time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
+            checkpoint = self.checkpoint(projection)
+        return checkpoint
+
+    def statement(self, account_id: UUID) -> pd.DataFrame:
+        """The account's statement: one row per event with the running balance."""
+        return self._frame(
+            "SELECT version, position, recorded_at, event_type, change, balance "
+            "FROM account_statement WHERE aggregate_id = ? ORDER BY version",
+            [account_id],
+        )
+
+    def daily_totals(self, account_id: UUID) -> pd.DataFrame:
+        """The account's deposits, withdrawals and event count per UTC day."""
+        return self._frame(
+            "SELECT day, deposits, withdrawals, events FROM daily_totals "
+            "WHERE aggregate_id = ? ORDER BY day",
+            [account_id],
+        )
+
+    def top_accounts(self, n: int = 10) -> pd.DataFrame:
+        """The ``n`` open accounts with the largest balances (ties by id)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InvalidArgument(f"n must be an int >= 1, got {n!r}")
+        return self._frame(
+            "SELECT aggregate_id, owner, balance, version FROM account_balances "
+            "WHERE NOT is_closed ORDER BY balance DESC, aggregate_id LIMIT ?",
+            [n],
+        )
