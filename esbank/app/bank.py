@@ -218,7 +218,7 @@ class Bank:
             cached = use_cache and any(self._cache.get(a) is not None for a in accounts)
             states = self._states(accounts, use_cache=use_cache)
             plan = _decide_batch(commands, states)
-            if use_cache and any(isinstance(p, DomainError) for p in plan):
+            if cached and any(isinstance(p, DomainError) for p in plan):
                 # A refusal may come from a cached state that is out of date: decide afresh.
                 use_cache = cached = False
                 states = self._states(accounts, use_cache=False)
