@@ -738,6 +738,178 @@ def check_snapshot_due(snapshot_due: Callable[[int, int, int | None], bool] | No
     )
 
 
+# -- notebook 05, exercise 1: the MoneyDeposited v2 -> v3 upcaster ------------------------------
+_UPCASTER_CASES: tuple[tuple[dict[str, Any], dict[str, Any], str], ...] = (
+    (
+        {"amount_cents": 2510},
+        {"amount": 2510},
+        "rename amount_cents to amount: the value stays the same int number of cents.",
+    ),
+    (
+        {"amount_cents": 300, "channel": "mobile"},
+        {"amount": 300, "channel": "mobile"},
+        "weak schema: a field this step does not know (channel) is carried along unchanged.",
+    ),
+    (
+        {"note": "salary", "amount_cents": 150_000, "amount_hint": 1},
+        {"note": "salary", "amount": 150_000, "amount_hint": 1},
+        "every other field is carried along, whatever its name.",
+    ),
+)
+
+
+def _upcaster_call(
+    upcaster: Callable[[dict[str, Any]], Any],
+    case: tuple[dict[str, Any], dict[str, Any], str],
+) -> str | None:
+    """Call the answer on one case's payload; why it is wrong (a ❌ line + hint), or None."""
+    import copy
+
+    given, expected, hint = copy.deepcopy(case)
+    before = copy.deepcopy(given)
+    call = f"deposited_v2_to_v3({before!r})"
+    try:
+        got = upcaster(given)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        return f"{call} raised {type(exc).__name__}: {exc}\n   Hint: {hint}"
+    if given != before:
+        return (
+            f"{call} changed its input to {given!r}.\n   Hint: never modify the payload you "
+            "are given (the same stored row is read again and again, and the chain shows each "
+            "step): build a new dict, e.g. {k: v for k, v in payload.items() if k != ...}."
+        )
+    if not isinstance(got, dict):
+        return (
+            f"{call} returned {got!r} ({type(got).__name__}).\n   Hint: return the v3 payload, "
+            "a new dict."
+        )
+    if "amount_cents" in got:
+        return (
+            f"{call} returned {got!r}, which still has amount_cents.\n   Hint: a rename "
+            "removes the old name: leave amount_cents out of the new dict, or the v3 payload "
+            "has two names for one fact (and SQL or a later step may read the stale one)."
+        )
+    dropped = [k for k in before if k != "amount_cents" and k not in got]
+    if dropped:
+        return (
+            f"{call} returned {got!r}: it dropped {', '.join(map(repr, dropped))}.\n   Hint: "
+            "weak schema: carry every field you do not know along unchanged; a newer writer "
+            "may have added it, and an upcaster is no place to lose data."
+        )
+    if got != expected:
+        return f"{call} returned {got!r}, expected {expected!r}.\n   Hint: {hint}"
+    return None
+
+
+def check_deposited_v2_to_v3(upcaster: Callable[[dict[str, Any]], dict[str, Any]] | None) -> bool:
+    """Notebook 05, exercise 1: the MoneyDeposited v2 → v3 upcaster.
+
+    Called on payloads first (rename, unknown fields carried along, input left alone, a
+    payload without amount_cents refused); then plugged into
+    ``REGISTRY.with_upcaster("MoneyDeposited", 2, upcaster)`` to read stored v1, v2 and v3
+    deposits, which must give the same events as the real chain.
+    """
+    if not callable(upcaster):
+        return _not_callable("deposited_v2_to_v3", upcaster, "exercise")
+    from esbank.eventstore.codec import REGISTRY
+    from esbank.eventstore.errors import CorruptEvent, StoreError
+    from esbank.teach.legacy import LegacyRow, write_rows
+
+    try:
+        for case in _UPCASTER_CASES:
+            wrong = _upcaster_call(upcaster, case)
+            if wrong is not None:
+                print(f"❌ {wrong}")
+                return False
+        broken = {"cents": 5}
+        try:
+            got = upcaster(dict(broken))
+        except NotImplementedError:
+            raise
+        except Exception:
+            pass
+        else:
+            return _failed(
+                f"deposited_v2_to_v3({broken!r}) returned {got!r}, but that payload has no "
+                "amount_cents to rename.",
+                "refuse a payload you cannot upcast: raise ValueError naming the missing "
+                "field (the store turns it into a CorruptEvent that names the stored row), "
+                "instead of guessing a value.",
+            )
+    except NotImplementedError:
+        return _failed(
+            "deposited_v2_to_v3 still raises NotImplementedError.",
+            "replace the raise: return a new dict with every field except amount_cents, plus "
+            "amount set to the value of amount_cents.",
+        )
+
+    account = UUID(int=0x5E)
+    rows = [
+        (1, {"owner": "Ada"}, "AccountOpened", AccountOpened("Ada", 0)),
+        (1, {"amount_eur": 25.1}, "MoneyDeposited", MoneyDeposited(2510)),
+        (2, {"amount_cents": 4000}, "MoneyDeposited", MoneyDeposited(4000)),
+        (3, {"amount": 700}, "MoneyDeposited", MoneyDeposited(700)),
+        (2, {"amount_cents": 300, "channel": "mobile"}, "MoneyDeposited", MoneyDeposited(300)),
+    ]
+    registry = REGISTRY.with_upcaster("MoneyDeposited", 2, upcaster)
+    store = DuckDBEventStore(
+        ":memory:", clock=StepClock(), new_id=SequentialIds(prefix=0x5), registry=registry
+    )
+    try:
+        write_rows(
+            store,
+            [LegacyRow(account, t, v, p, "check") for v, p, t, _ in rows],
+            clock=StepClock(),
+            new_id=SequentialIds(prefix=0x5C),
+        )
+        try:
+            read = [r.event for r in store.read_stream(account)]
+        except StoreError as exc:
+            return _failed(
+                f"reading deposits through your step raised {type(exc).__name__}: {exc}",
+                "v1 rows reach your step after deposited_v1_to_v2, as {'amount_cents': 2510}; "
+                "return {'amount': 2510} for it.",
+            )
+        for (version, payload, _, expected), got in zip(rows, read, strict=True):
+            if got != expected:
+                return _failed(
+                    f"the row stored as MoneyDeposited v{version} {payload} was read as "
+                    f"{got!r}, expected {expected!r}.",
+                    "the chain is v1 → v2 (esbank's step) → v3 (your step); v3 rows skip both.",
+                )
+        bad_account = UUID(int=0x5F)
+        write_rows(
+            store,
+            [LegacyRow(bad_account, "MoneyDeposited", 2, {"cents": 5}, "check")],
+            clock=StepClock(),
+            new_id=SequentialIds(prefix=0x5D),
+        )
+        try:
+            store.read_stream(bad_account)
+        except CorruptEvent as exc:
+            refusal = str(exc)
+        except Exception as exc:
+            return _failed(
+                f"reading a v2 row without amount_cents raised {type(exc).__name__}: {exc}",
+                "raise ValueError for a payload you cannot upcast; the store turns it into a "
+                "CorruptEvent naming the row.",
+            )
+        else:
+            return _failed(
+                "a stored v2 row without amount_cents was read without an error.",
+                "raise ValueError when amount_cents is missing.",
+            )
+    finally:
+        store.close()
+    return _passed(
+        "deposited_v2_to_v3 renames amount_cents to amount, carries unknown fields along and "
+        "leaves its input alone. Plugged into the registry it reads v1, v2 and v3 deposits as "
+        f"the same events, and a broken v2 row is refused: {refusal}"
+    )
+
+
 # -- notebook 06, exercise 1: the largest withdrawal per account -----------------------------
 _LW_TABLE = "largest_withdrawals"
 _LW_BATCH_SIZES = (1_000, 5, 3, 2, 1)
