@@ -182,6 +182,11 @@ class Projector:
     def lag(self, name: str, *, now: datetime | None = None) -> Lag:
         """Events behind (head − checkpoint) and seconds behind (age of the oldest unapplied
         event, measured at ``now``, default the projector's clock)."""
+        if now is not None and (not isinstance(now, datetime) or now.utcoffset() is None):
+            raise InvalidArgument(
+                f"now must be a timezone-aware datetime, got {now!r}; "
+                "e.g. datetime(2026, 1, 5, 9, 30, tzinfo=UTC)"
+            )
         checkpoint = self.checkpoint(name)
         head = self.store.head_position()
         seconds = 0.0

@@ -81,7 +81,12 @@ class AccountStatement:
 
 
 class DailyTotals:
-    """Per account and UTC day: money deposited, money withdrawn, number of events."""
+    """Per account and UTC day: money deposited, money withdrawn, number of events.
+
+    The day's totals are HUGEINT: every amount fits in int64, but a day's sum of them need not
+    (deposit the maximum, withdraw it, deposit it again), and a read model must never refuse a
+    valid history.
+    """
 
     name = "daily_totals"
     tables = ("daily_totals",)
@@ -89,7 +94,7 @@ class DailyTotals:
     def create(self, conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS daily_totals (aggregate_id UUID NOT NULL, "
-            "day DATE NOT NULL, deposits BIGINT NOT NULL, withdrawals BIGINT NOT NULL, "
+            "day DATE NOT NULL, deposits HUGEINT NOT NULL, withdrawals HUGEINT NOT NULL, "
             "events BIGINT NOT NULL, PRIMARY KEY (aggregate_id, day))"
         )
 
@@ -99,9 +104,9 @@ class DailyTotals:
             INSERT INTO daily_totals
             SELECT CAST(aggregate_id AS UUID), CAST(recorded_at AS DATE),
                    CAST(sum(CASE WHEN event_type = 'MoneyDeposited' THEN change ELSE 0 END)
-                        AS BIGINT),
+                        AS HUGEINT),
                    CAST(sum(CASE WHEN event_type = 'MoneyWithdrawn' THEN -change ELSE 0 END)
-                        AS BIGINT),
+                        AS HUGEINT),
                    count(*)
             FROM {source} GROUP BY ALL
             ON CONFLICT (aggregate_id, day) DO UPDATE SET
@@ -131,6 +136,11 @@ class Answer:
     stale: bool
 
 
+def _check_account_id(account_id: object) -> None:
+    if not isinstance(account_id, UUID):
+        raise InvalidArgument(f"account_id must be a uuid.UUID, got {type(account_id).__name__}")
+
+
 class Queries:
     """Questions answered from the read models only (never from the events or the Bank)."""
 
@@ -140,7 +150,13 @@ class Queries:
         self.store = store
 
     def _frame(self, sql: str, params: list[object]) -> pd.DataFrame:
-        return self.store.query(sql, params)
+        with self.store.lock:
+            result = self.store.connection.execute(sql, params)
+            text = [d[0] for d in result.description or [] if str(d[1]) == "VARCHAR"]
+            frame = result.df()
+        # Text columns are pandas strings whether or not the answer has rows (DuckDB gives an
+        # empty answer object columns), so a caller sees the same dtypes every time.
+        return frame.astype({c: "str" for c in text}) if text else frame
 
     def checkpoint(self, projection: str) -> int:
         """How far projection ``projection`` has applied the log (0 if it never ran)."""
@@ -163,10 +179,7 @@ class Queries:
         wait up to ``timeout`` seconds for the balances projection to reach it; if it has not,
         raise ``ReadModelStale``, or with ``allow_stale=True`` answer and say it is stale.
         """
-        if not isinstance(account_id, UUID):
-            raise InvalidArgument(
-                f"account_id must be a uuid.UUID, got {type(account_id).__name__}"
-            )
+        _check_account_id(account_id)
         checkpoint = self._wait("balances", min_position, timeout)
         stale = min_position is not None and checkpoint < min_position
         if stale and not allow_stale:
@@ -198,6 +211,7 @@ class Queries:
 
     def statement(self, account_id: UUID) -> pd.DataFrame:
         """The account's statement: one row per event with the running balance."""
+        _check_account_id(account_id)
         return self._frame(
             "SELECT version, position, recorded_at, event_type, change, balance "
             "FROM account_statement WHERE aggregate_id = ? ORDER BY version",
@@ -205,12 +219,26 @@ class Queries:
         )
 
     def daily_totals(self, account_id: UUID) -> pd.DataFrame:
-        """The account's deposits, withdrawals and event count per UTC day."""
-        return self._frame(
-            "SELECT day, deposits, withdrawals, events FROM daily_totals "
-            "WHERE aggregate_id = ? ORDER BY day",
-            [account_id],
-        )
+        """The account's deposits, withdrawals and event count per UTC day.
+
+        Money columns are int64 (exact Python ints, object dtype, in the rare answer where a
+        day's total does not fit in int64).
+        """
+        _check_account_id(account_id)
+        with self.store.lock:
+            rows = (
+                self.store.connection.execute(
+                    "SELECT day, deposits, withdrawals, events FROM daily_totals "
+                    "WHERE aggregate_id = ? ORDER BY day",
+                    [account_id],
+                ).fetchall()
+            )
+        frame = pd.DataFrame(rows, columns=["day", "deposits", "withdrawals", "events"])
+        money = {
+            c: "int64" if frame[c].map(lambda v: -(2**63) <= v < 2**63).all() else object
+            for c in ("deposits", "withdrawals")
+        }
+        return frame.astype({"day": "datetime64[us]", "events": "int64", **money})
 
     def top_accounts(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` open accounts with the largest balances (ties by id)."""
