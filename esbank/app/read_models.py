@@ -226,13 +226,11 @@ class Queries:
         """
         _check_account_id(account_id)
         with self.store.lock:
-            rows = (
-                self.store.connection.execute(
-                    "SELECT day, deposits, withdrawals, events FROM daily_totals "
-                    "WHERE aggregate_id = ? ORDER BY day",
-                    [account_id],
-                ).fetchall()
-            )
+            rows = self.store.connection.execute(
+                "SELECT day, deposits, withdrawals, events FROM daily_totals "
+                "WHERE aggregate_id = ? ORDER BY day",
+                [account_id],
+            ).fetchall()
         frame = pd.DataFrame(rows, columns=["day", "deposits", "withdrawals", "events"])
         money = {
             c: "int64" if frame[c].map(lambda v: -(2**63) <= v < 2**63).all() else object
