@@ -9,10 +9,17 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told to (containers, CI machines).
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint unit notebooks clean help
+# `make present`: one notebook as an app (Voilà), e.g. make present NOTEBOOK=notebooks/03_replay_and_time_travel.ipynb
+NOTEBOOK ?= notebooks/01_commands_and_events.ipynb
+PORT ?= 8866
+# Extra options for `voila`, e.g. make present PRESENT_ARGS="--Voila.ip=0.0.0.0"
+PRESENT_ARGS ?=
+
+.PHONY: lab present test lint unit notebooks clean help
 
 help:
 	@echo "make lab        create .venv if needed and open JupyterLab at notebooks/00_start_here.ipynb"
+	@echo "make present    serve one notebook as an app with Voilà at http://localhost:8866 (NOTEBOOK=..., PORT=...)"
 	@echo "make test       create .venv if needed, then ruff, unit tests and strict nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook and save its outputs (never hand-edit outputs)"
 
@@ -28,6 +35,11 @@ $(STAMP): pyproject.toml binder/overrides.json
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
+
+# Voilà runs every cell server-side (kernel working directory: the notebook's folder, so
+# `%run solutions/...` works) and shows outputs and live widgets, not the code.
+present: $(STAMP)
+	$(BIN)/voila --no-browser --port=$(PORT) $(PRESENT_ARGS) $(NOTEBOOK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
