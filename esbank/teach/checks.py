@@ -1145,37 +1145,6 @@ def check_largest_withdrawal(answer: Any) -> bool:
     )
 
 
-# -- notebook 08: the interview quiz as a self-check -----------------------------------------
-def check_quiz_answers(answers: Any) -> bool:
-    """Notebook 08's self-check: grade ``answers`` (question key -> option number, from 0)."""
-    from esbank.domain.errors import InvalidArgument
-    from esbank.teach.quiz import QUESTIONS, score
-
-    if not isinstance(answers, dict) or not answers:
-        return _failed(
-            "no answers yet.",
-            "fill my_answers with question key -> option number (0 is the first option), "
-            'e.g. {"q1-cqrs-without-es": 0}, using the keys printed by quiz_text.',
-        )
-    try:
-        result = score(QUESTIONS, answers)
-    except InvalidArgument as exc:
-        return _failed(str(exc), "use the keys and option numbers printed by quiz_text.")
-    if result.wrong:
-        listed = "; ".join(f"{f.question} (read {f.notebook})" for f in result.wrong)
-        return _failed(
-            f"{result.right} of {len(result.feedback)} answers right; not yet: {listed}.",
-            "grade one of them with grade(question, choice) to see why, or reread the notebook.",
-        )
-    if result.unanswered:
-        return _failed(
-            f"all {result.right} answers right, {len(result.unanswered)} question(s) to go: "
-            f"{', '.join(result.unanswered)}.",
-            "answer the rest the same way.",
-        )
-    return _passed(f"all {result.total} questions answered right.")
-
-
 # -- notebook 07, exercise 1: lag metrics from the log and a checkpoint -------------------------
 def check_lag_metrics(lag_metrics: Callable[..., Any] | None) -> bool:
     """Notebook 07, exercise 1: ``lag_metrics(log, checkpoint, now, threshold)``.
@@ -1218,8 +1187,10 @@ def check_lag_metrics(lag_metrics: Callable[..., Any] | None) -> bool:
          "unapplied event is the earliest recorded_at among positions > checkpoint."),
     ]  # fmt: skip
     for log_, checkpoint, now, threshold, expected, hint in cases:
-        call = f"lag_metrics(<{len(log_)} events>, checkpoint={checkpoint}, now=t0+" \
+        call = (
+            f"lag_metrics(<{len(log_)} events>, checkpoint={checkpoint}, now=t0+"
             f"{(now - t0).total_seconds():g}s, threshold={threshold})"
+        )
         try:
             got = lag_metrics(list(log_), checkpoint, now, threshold)
         except NotImplementedError:
@@ -1284,3 +1255,34 @@ def check_lag_metrics(lag_metrics: Callable[..., Any] | None) -> bool:
         f"store: {real.events_behind} events and {real.seconds_behind:g} s behind, "
         f"{real.status} against a threshold of {real.threshold_events}."
     )
+
+
+# -- notebook 08: the interview quiz as a self-check -----------------------------------------
+def check_quiz_answers(answers: Any) -> bool:
+    """Notebook 08's self-check: grade ``answers`` (question key -> option number, from 0)."""
+    from esbank.domain.errors import InvalidArgument
+    from esbank.teach.quiz import QUESTIONS, score
+
+    if not isinstance(answers, dict) or not answers:
+        return _failed(
+            "no answers yet.",
+            "fill my_answers with question key -> option number (0 is the first option), "
+            'e.g. {"q1-cqrs-without-es": 0}, using the keys printed by quiz_text.',
+        )
+    try:
+        result = score(QUESTIONS, answers)
+    except InvalidArgument as exc:
+        return _failed(str(exc), "use the keys and option numbers printed by quiz_text.")
+    if result.wrong:
+        listed = "; ".join(f"{f.question} (read {f.notebook})" for f in result.wrong)
+        return _failed(
+            f"{result.right} of {len(result.feedback)} answers right; not yet: {listed}.",
+            "grade one of them with grade(question, choice) to see why, or reread the notebook.",
+        )
+    if result.unanswered:
+        return _failed(
+            f"all {result.right} answers right, {len(result.unanswered)} question(s) to go: "
+            f"{', '.join(result.unanswered)}.",
+            "answer the rest the same way.",
+        )
+    return _passed(f"all {result.total} questions answered right.")
