@@ -53,13 +53,15 @@ def deposited_v1_to_v2(payload: Payload) -> Payload:
     euros = _field(payload, "amount_eur", "MoneyDeposited v1")
     if isinstance(euros, bool) or not isinstance(euros, int | float):
         raise ValueError(f"MoneyDeposited v1 amount_eur must be a number, got {euros!r}")
+    rest = {k: v for k, v in payload.items() if k != "amount_eur"}
+    if isinstance(euros, int):  # exact as it is (Decimal arithmetic rounds past 28 digits)
+        return {**rest, "amount_cents": euros * 100}
     try:
         cents = Decimal(repr(euros)) * 100
     except InvalidOperation:
         raise ValueError(f"MoneyDeposited v1 amount_eur {euros!r} is not a number") from None
     if not cents.is_finite() or cents != cents.to_integral_value():
         raise ValueError(f"MoneyDeposited v1 amount_eur {euros!r} is not a whole number of cents")
-    rest = {k: v for k, v in payload.items() if k != "amount_eur"}
     return {**rest, "amount_cents": int(cents)}
 
 

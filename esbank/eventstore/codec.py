@@ -86,14 +86,14 @@ class EventRegistry:
                 )
             try:
                 payload = step(payload)
-            except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
+            except (ValueError, TypeError, LookupError, AttributeError, ArithmeticError) as exc:
                 raise CorruptEvent(
                     f"{name} at {at} cannot be upcast from version {version}: {exc}"
                 ) from None
             if not isinstance(payload, dict):
                 raise CorruptEvent(
-                    f"the upcaster of {name} v{version} returned {type(payload).__name__}, "
-                    "not a dict"
+                    f"{name} at {at} cannot be upcast from version {version}: its upcaster "
+                    f"returned {type(payload).__name__}, not a dict"
                 )
         return payload
 
