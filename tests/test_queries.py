@@ -286,3 +286,13 @@ def test_bad_arguments_are_refused(store: DuckDBEventStore, projector: Projector
     for bad in (0, -1, True, 2.5, "3"):
         with pytest.raises(InvalidArgument, match="n must be"):
             queries.top_accounts(bad)  # type: ignore[arg-type]
+
+
+def test_queries_before_any_projector_say_what_to_do() -> None:
+    with DuckDBEventStore() as bare:
+        queries = Queries(bare)
+        assert queries.checkpoint("balances") == 0
+        with pytest.raises(ReadModelStale, match="create a Projector"):
+            queries.balance(UUID(int=1))
+        with pytest.raises(ReadModelStale, match="do not exist"):
+            queries.top_accounts(3)

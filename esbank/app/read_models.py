@@ -151,7 +151,13 @@ class Queries:
 
     def _frame(self, sql: str, params: list[object]) -> pd.DataFrame:
         with self.store.lock:
-            result = self.store.connection.execute(sql, params)
+            try:
+                result = self.store.connection.execute(sql, params)
+            except duckdb.CatalogException:
+                raise ReadModelStale(
+                    "the read models do not exist in this database yet; create a "
+                    "Projector(store, standard_projections()) on it and run it first"
+                ) from None
             text = [d[0] for d in result.description or [] if str(d[1]) == "VARCHAR"]
             frame = result.df()
         # Text columns are pandas strings whether or not the answer has rows (DuckDB gives an
@@ -160,6 +166,12 @@ class Queries:
 
     def checkpoint(self, projection: str) -> int:
         """How far projection ``projection`` has applied the log (0 if it never ran)."""
+        with self.store.lock:
+            exists = self.store.connection.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'projection_checkpoints'"
+            ).fetchall()[0][0]
+        if not exists:
+            return 0
         rows = self._frame(
             "SELECT position FROM projection_checkpoints WHERE name = ?", [projection]
         )
