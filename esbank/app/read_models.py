@@ -166,15 +166,12 @@ class Queries:
 
     def checkpoint(self, projection: str) -> int:
         """How far projection ``projection`` has applied the log (0 if it never ran)."""
-        with self.store.lock:
-            exists = self.store.connection.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'projection_checkpoints'"
-            ).fetchall()[0][0]
-        if not exists:
+        try:
+            rows = self._frame(
+                "SELECT position FROM projection_checkpoints WHERE name = ?", [projection]
+            )
+        except ReadModelStale:  # no projector has ever run on this database
             return 0
-        rows = self._frame(
-            "SELECT position FROM projection_checkpoints WHERE name = ?", [projection]
-        )
         return int(rows["position"].iloc[0]) if len(rows) else 0
 
     def balance(
