@@ -6,6 +6,7 @@ a figure and closes it, so a notebook never leaks open figures.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 import pandas as pd
@@ -43,24 +44,14 @@ def plot_balance(
     The x axis is the stream version, labelled with the event type; the y axis is the
     balance in cents. Each step is annotated with the cents the event moved.
     """
-    if not isinstance(history, pd.DataFrame):
-        raise InvalidArgument(
-            f"history must be a pandas DataFrame from Bank.history(account_id), "
-            f"got {type(history).__name__}"
-        )
-    missing = [c for c in HISTORY_NEEDS if c not in history.columns]
-    if missing:
-        raise InvalidArgument(
-            f"history is missing column(s) {', '.join(missing)}; "
-            "pass the DataFrame returned by Bank.history(account_id)"
-        )
-    if history.empty:
-        raise InvalidArgument("history has no rows: an account with no events has no chart")
-    if ax is None:
-        fig = Figure(figsize=(7.5, 3.8), layout="constrained")
-        ax = fig.add_subplot()
-    else:
-        fig = cast(Figure, ax.figure)
+    _require_frame(
+        history,
+        "history",
+        HISTORY_NEEDS,
+        "Bank.history(account_id)",
+        "an account with no events has no chart",
+    )
+    fig, ax = _figure_and_axes(ax)
     versions = history["version"].astype(int).tolist()
     balances = history["balance"].astype(int).tolist()
     changes = history["change"].astype(int).tolist()
@@ -128,23 +119,14 @@ def plot_conflict_rates(
     ``rates`` is the DataFrame of :func:`esbank.teach.race.conflict_rates`. Each point is
     annotated with its percentage.
     """
-    if not isinstance(rates, pd.DataFrame):
-        raise InvalidArgument(
-            f"rates must be the DataFrame from conflict_rates(...), got {type(rates).__name__}"
-        )
-    missing = [c for c in RATES_NEEDS if c not in rates.columns]
-    if missing:
-        raise InvalidArgument(
-            f"rates is missing column(s) {', '.join(missing)}; pass the DataFrame returned by "
-            "conflict_rates(writers)"
-        )
-    if rates.empty:
-        raise InvalidArgument("rates has no rows: simulate at least one number of writers")
-    if ax is None:
-        fig = Figure(figsize=(7.5, 3.8), layout="constrained")
-        ax = fig.add_subplot()
-    else:
-        fig = cast(Figure, ax.figure)
+    _require_frame(
+        rates,
+        "rates",
+        RATES_NEEDS,
+        "conflict_rates(writers)",
+        "simulate at least one number of writers",
+    )
+    fig, ax = _figure_and_axes(ax)
     writers = rates["writers"].astype(int).tolist()
     percent = (rates["conflict_rate"].astype(float) * 100).tolist()
     ax.plot(writers, percent, "o-", color="tab:red", linewidth=2)
@@ -159,3 +141,29 @@ def plot_conflict_rates(
     ax.set_title(title if title is not None else conflict_title(rates), fontsize=10)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _require_frame(
+    frame: object, name: str, needs: Sequence[str], source: str, if_empty: str
+) -> None:
+    """Refuse anything but a non-empty DataFrame with the ``needs`` columns, naming ``source``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidArgument(
+            f"{name} must be the DataFrame returned by {source}, got {type(frame).__name__}"
+        )
+    missing = [c for c in needs if c not in frame.columns]
+    if missing:
+        raise InvalidArgument(
+            f"{name} is missing column(s) {', '.join(missing)}; pass the DataFrame returned "
+            f"by {source}"
+        )
+    if frame.empty:
+        raise InvalidArgument(f"{name} has no rows: {if_empty}")
+
+
+def _figure_and_axes(ax: Axes | None) -> tuple[Figure, Axes]:
+    """A new figure of the kit's chart size, or the figure of the ``ax`` given."""
+    if ax is None:
+        fig = Figure(figsize=(7.5, 3.8), layout="constrained")
+        return fig, fig.add_subplot()
+    return cast(Figure, ax.figure), ax
