@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pandas as pd
 import pytest
+from support import rows
 
 from esbank import (
     ANY,
@@ -54,10 +55,6 @@ def store() -> Iterator[DuckDBEventStore]:
 @pytest.fixture
 def bank(store: DuckDBEventStore) -> Bank:
     return Bank(store, new_id=SequentialIds())
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 # -- handle ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from uuid import UUID
 
 import pandas as pd
 import pytest
+from support import rows
 
 from esbank import (
     ANY,
@@ -90,11 +91,6 @@ def store() -> Iterator[CountingStore]:
 @pytest.fixture
 def bank(store: CountingStore) -> Bank:
     return Bank(store, new_id=SequentialIds(prefix=0x1D))
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    """The whole events table in order: the ground truth for "nothing was written"."""
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 def accepted(

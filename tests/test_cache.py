@@ -18,6 +18,7 @@ from uuid import UUID
 
 import duckdb
 import pytest
+from support import rows
 
 from esbank import (
     ANY,
@@ -92,10 +93,6 @@ class RecordingStore(DuckDBEventStore):
 def store() -> Iterator[RecordingStore]:
     with RecordingStore() as s:
         yield s
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 def raw_insert(store: DuckDBEventStore, stream: UUID, event: Event, event_id: int) -> None:

@@ -21,6 +21,7 @@ from uuid import UUID
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support import rows
 
 from esbank import (
     ANY,
@@ -169,10 +170,6 @@ commands = st.one_of(
         st.fixed_dictionaries({"account_id": mostly(st.uuids(), anything)}),
     ),
 )
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from support import rows
 
 from esbank import (
     AccountClosed,
@@ -41,11 +42,6 @@ C = UUID(int=0xC)
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 LATER = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 CURRENT = REGISTRY.current_versions()
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    """The whole events table, in order."""
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 def put(

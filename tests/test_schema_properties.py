@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import event as label
 from hypothesis import strategies as st
+from support import rows
 
 from esbank import (
     INT64_MAX,
@@ -87,6 +88,7 @@ amounts = st.one_of(
     st.integers(1, INT64_MAX),
     st.sampled_from([1, 29, 115, 2510, 1999, 2**53 + 1, INT64_MAX]),
 )
+
 owners = st.sampled_from(["Ada", " Bob ", "Zoë", "O'Brien", "李"])
 extras = st.dictionaries(
     st.sampled_from(["channel", "legacy_ref", "currency"]),
@@ -240,10 +242,6 @@ def pool() -> Iterator[Pool]:
     stores = Pool()
     yield stores
     stores.close()
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 def kept(store: DuckDBEventStore) -> list[tuple[Any, ...]]:

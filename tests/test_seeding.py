@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from support import rows
 
 from esbank import (
     AccountOpened,
@@ -34,10 +35,6 @@ EVENT_TYPES = {"AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "AccountClos
 def store() -> Iterator[DuckDBEventStore]:
     with DuckDBEventStore() as s:
         yield s
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 def seeded_rows(**kwargs: Any) -> list[tuple[Any, ...]]:

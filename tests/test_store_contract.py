@@ -16,6 +16,7 @@ from uuid import UUID
 
 import duckdb
 import pytest
+from support import rows
 
 from esbank import (
     ANY,
@@ -52,11 +53,6 @@ OPEN = AccountOpened("Ada", 100)
 def store() -> Iterator[DuckDBEventStore]:
     with DuckDBEventStore(clock=StepClock(START), new_id=SequentialIds(prefix=0xE)) as s:
         yield s
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    """The whole events table, in order: the ground truth for "nothing was written"."""
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 def assert_usable(store: DuckDBEventStore) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from support import rows
 
 from esbank import (
     AccountClosed,
@@ -75,11 +76,6 @@ def without(registry: EventRegistry, event_type: str, from_version: int) -> Even
 def store() -> Iterator[DuckDBEventStore]:
     with DuckDBEventStore(clock=StepClock(START), new_id=SequentialIds(prefix=0xE)) as s:
         yield s
-
-
-def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
-    """The whole events table, in order: the ground truth for "no row was rewritten"."""
-    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
 
 
 def put(

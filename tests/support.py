@@ -1,0 +1,12 @@
+"""Small helpers shared by the test modules (pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from esbank import DuckDBEventStore
+
+
+def rows(store: DuckDBEventStore) -> list[tuple[Any, ...]]:
+    """The whole events table in position order: the ground truth for "nothing was written"."""
+    return store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
