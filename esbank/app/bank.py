@@ -215,13 +215,12 @@ class Bank:
         use_cache = True
         while True:
             attempt += 1
-            cached = use_cache and any(self._cache.get(a) is not None for a in accounts)
-            states = self._states(accounts, use_cache=use_cache)
+            states, cached = self._states(accounts, use_cache=use_cache)
             plan = _decide_batch(commands, states)
             if cached and any(isinstance(p, DomainError) for p in plan):
                 # A refusal may come from a cached state that is out of date: decide afresh.
                 use_cache = cached = False
-                states = self._states(accounts, use_cache=False)
+                states, _ = self._states(accounts, use_cache=False)
                 plan = _decide_batch(commands, states)
             use_cache = False
             appends = [
@@ -295,11 +294,15 @@ class Bank:
                 after.id, after.version, SNAPSHOT_SCHEMA_VERSION, encode_state(after)
             )
 
-    def _states(self, accounts: list[UUID], *, use_cache: bool) -> dict[UUID, BankAccount]:
-        """The states of ``accounts``: cached ones, the rest read in one query."""
+    def _states(
+        self, accounts: list[UUID], *, use_cache: bool
+    ) -> tuple[dict[UUID, BankAccount], bool]:
+        """The states of ``accounts`` (cached ones, the rest read in one query), and whether
+        any of them came from the cache."""
         states = {}
         if use_cache:
             states = {a: s for a in accounts if (s := self._cache.get(a)) is not None}
+        cached = bool(states)
         missing = [a for a in accounts if a not in states]
         if missing and self.snapshots is not None:
             states.update({a: self._state(a) for a in missing})
@@ -309,7 +312,7 @@ class Bank:
                 states[account_id] = replay(
                     (r.event for r in streams[account_id]), account_id=account_id
                 )
-        return states
+        return states, cached
 
     def load(
         self,
