@@ -74,9 +74,7 @@ def require_optional_aware(name: str, value: Any) -> datetime | None:
     return None if value is None else require_aware(name, value)
 
 
-def require_uuid(
-    name: str, value: Any, *, error: type[InvalidArgument] = InvalidArgument
-) -> UUID:
+def require_uuid(name: str, value: Any, *, error: type[InvalidArgument] = InvalidArgument) -> UUID:
     """``value`` if it is a ``uuid.UUID``."""
     if not isinstance(value, UUID):
         raise error(
