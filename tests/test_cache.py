@@ -41,7 +41,7 @@ from esbank import (
     WithdrawMoney,
 )
 from esbank.app.cache import StateCache
-from esbank.eventstore import duckdb_store
+from esbank.eventstore import duckdb_files
 from esbank.eventstore.codec import encode
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -69,16 +69,15 @@ class RecordingStore(DuckDBEventStore):
     """A real store that counts its statements and its reads."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.sql: list[str] = []
+        self.log: list[str] = []
         self.reads: list[tuple[UUID, ...]] = []
         super().__init__(*args, **kwargs)
 
-    @property
-    def connection(self) -> Any:
-        return _Recording(super().connection, self.sql)
+    def _own(self) -> Any:  # the connection the store runs its own statements on
+        return _Recording(super()._own(), self.log)
 
     def statements(self, verb: str) -> int:
-        return sum(s.upper().startswith(verb) for s in self.sql)
+        return sum(s.upper().startswith(verb) for s in self.log)
 
     def read_stream(self, aggregate_id: UUID, **kwargs: Any) -> list[RecordedEvent]:
         self.reads.append((aggregate_id,))
@@ -197,7 +196,7 @@ def test_read_stream_refreshes_the_remembered_version(store: RecordingStore) -> 
     store.append(B, [AccountOpened("Bob")], expected_version=0)
     raw_insert(store, A, MoneyDeposited(1), 1)  # A is at 2, remembered 1
     assert [r.version for r in store.read_stream(A)] == [1, 2]
-    store.sql.clear()
+    store.log.clear()
     # a caller holding the old version is refused from what the store now remembers,
     # without trying an INSERT the keys would refuse
     with pytest.raises(ConcurrencyConflict) as info:
@@ -215,11 +214,11 @@ def test_read_streams_refreshes_the_remembered_versions(store: RecordingStore) -
     streams = store.read_streams([A, B, C])
     assert {s: len(r) for s, r in streams.items()} == {A: 2, B: 2, C: 0}
     for stream in (A, B):
-        store.sql.clear()
+        store.log.clear()
         with pytest.raises(ConcurrencyConflict):
             store.append(stream, [MoneyDeposited(5)], expected_version=1)
         assert store.statements("INSERT") == 0
-    store.sql.clear()
+    store.log.clear()
     with pytest.raises(ConcurrencyConflict):
         store.append(C, [MoneyDeposited(5)], expected_version=1)  # C is known to be empty
     assert store.statements("INSERT") == 0
@@ -231,18 +230,18 @@ def test_a_partial_read_does_not_change_what_is_remembered(store: RecordingStore
     )
     assert [r.version for r in store.read_stream(A, to_version=1)] == [1]
     assert [r.version for r in store.read_stream(A, from_version=3)] == [3]
-    store.sql.clear()
+    store.log.clear()
     assert store.append(A, [MoneyDeposited(3)], expected_version=3).positions == (4,)
-    assert [s.split()[0] for s in store.sql] == ["INSERT"]  # one statement: the hints held
+    assert [s.split()[0] for s in store.log] == ["INSERT"]  # one statement: the hints held
 
 
 def test_streams_beyond_the_remembered_count_are_asked_for(
     store: RecordingStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(duckdb_store, "VERSION_CACHE_SIZE", 2)
+    monkeypatch.setattr(duckdb_files, "VERSION_CACHE_SIZE", 2)
     for stream in (A, B, C):
         store.append(stream, [AccountOpened("X")], expected_version=0)
-    store.sql.clear()
+    store.log.clear()
     # A is the least recently used and forgotten: the store asks the table, and is right
     assert store.append(A, [MoneyDeposited(1)], expected_version=1).positions == (4,)
     assert store.statements("SELECT") == 1

@@ -463,17 +463,17 @@ def test_bad_append_input_is_refused_and_nothing_is_written(
 BAD_READS: list[tuple[str, Any, str]] = [
     ("stream str id", lambda s: s.read_stream(str(A)), "aggregate_id must be a uuid.UUID"),
     ("stream None id", lambda s: s.read_stream(None), "aggregate_id must be a uuid.UUID"),
-    ("from 0", lambda s: s.read_stream(A, from_version=0), "from_version must be at least 1"),
-    ("from -3", lambda s: s.read_stream(A, from_version=-3), "from_version must be at least 1"),
+    ("from 0", lambda s: s.read_stream(A, from_version=0), "from_version must be an int >= 1"),
+    ("from -3", lambda s: s.read_stream(A, from_version=-3), "from_version must be an int >= 1"),
     ("from True", lambda s: s.read_stream(A, from_version=True), "from_version must be an int"),
     ("from str", lambda s: s.read_stream(A, from_version="1"), "from_version must be an int"),
-    ("to -1", lambda s: s.read_stream(A, to_version=-1), "to_version must be at least 0"),
+    ("to -1", lambda s: s.read_stream(A, to_version=-1), "to_version must be an int >= 0"),
     ("to float", lambda s: s.read_stream(A, to_version=2.0), "to_version must be an int"),
-    ("after -1", lambda s: s.read_all(after_position=-1), "after_position must be at least 0"),
+    ("after -1", lambda s: s.read_all(after_position=-1), "after_position must be an int >= 0"),
     ("after bool", lambda s: s.read_all(after_position=False), "after_position must be an int"),
     ("after float", lambda s: s.read_all(after_position=1.0), "after_position must be an int"),
-    ("limit 0", lambda s: s.read_all(limit=0), "limit must be at least 1"),
-    ("limit -1", lambda s: s.read_all(limit=-1), "limit must be at least 1"),
+    ("limit 0", lambda s: s.read_all(limit=0), "limit must be an int >= 1"),
+    ("limit -1", lambda s: s.read_all(limit=-1), "limit must be an int >= 1"),
     ("limit str", lambda s: s.read_all(limit="10"), "limit must be an int"),
     ("limit True", lambda s: s.read_all(limit=True), "limit must be an int"),
     ("version str", lambda s: s.stream_version(str(A)), "aggregate_id must be a uuid.UUID"),
@@ -623,13 +623,12 @@ class HookedStore(DuckDBEventStore):
     hooked: _HookedConnection | None = None
 
     def arm(self, prefix: str, hook: Any) -> None:
-        self.hooked = _HookedConnection(super().connection, prefix, hook)
+        self.hooked = _HookedConnection(super()._own(), prefix, hook)
 
-    @property
-    def connection(self) -> Any:
+    def _own(self) -> Any:  # the connection the store runs its own statements on
         if self.hooked is not None and self.hooked._hook is not None:
             return self.hooked
-        return super().connection
+        return super()._own()
 
 
 def other_writer_row(cursor: duckdb.DuckDBPyConnection, position: int, version: int) -> None:

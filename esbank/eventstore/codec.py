@@ -113,10 +113,24 @@ class EventRegistry:
         return _build(cls, self.upcast(cls, schema_version, parse_payload(payload, at), at), at)
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        twice = sorted({k for k, _ in pairs if k in seen or seen.add(k)})
+        raise ValueError(f"duplicate key(s) {', '.join(map(repr, twice))}")
+    return data
+
+
+# A JSON object that names a key twice has no one meaning (Python keeps the last value, DuckDB's
+# JSON functions the first), so a reader refuses it rather than pick one.
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
 def parse_payload(payload: str, at: str) -> Payload:
     """The stored JSON payload as a dict, or ``CorruptEvent``."""
     try:
-        data = json.loads(payload)
+        data = _DECODER.decode(payload)
     except (TypeError, ValueError, RecursionError) as exc:
         raise CorruptEvent(f"payload at {at} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):

@@ -1,20 +1,23 @@
 """``DuckDBEventStore``: the append-only event log in one DuckDB database (file or memory).
 
 One process owns a database file (DuckDB locks it). Inside the process, every store object on
-the same file shares one lock, so appends are serialised: positions are assigned by that single
-writer and stay gap-free and in commit order. The ``UNIQUE (aggregate_id, version)`` key is the
-last line of defence; every way DuckDB reports a clash becomes ``ConcurrencyConflict``.
+the same database shares one lock, so appends are serialised: positions are assigned by that
+single writer and stay gap-free and in commit order. The ``UNIQUE (aggregate_id, version)``
+key is the last line of defence; every way DuckDB reports a clash becomes
+``ConcurrencyConflict``.
+
+A store holds three connections to its database. Appends and reads run on its own connection,
+always in autocommit, so a write is remembered only once it is committed. Read models and
+snapshots run on a second one (``transaction()``, ``sql()``, ``query()``). The third,
+``connection``, is the caller's: a transaction opened there (and rolled back) never holds an
+append. A DuckDB error never leaves the store untyped: it becomes a ``StoreError``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import threading
 import uuid
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,120 +28,51 @@ from uuid import UUID
 import duckdb
 import pandas as pd
 
+from esbank.domain.arguments import require_int
 from esbank.domain.errors import InvalidArgument
-from esbank.domain.events import EVENT_TYPES, Event
-from esbank.eventstore.codec import REGISTRY, EventRegistry, encode, where
+from esbank.domain.events import Event
+from esbank.eventstore.append_checks import (
+    check_event_ids,
+    check_events,
+    check_expected,
+    check_metadata,
+    version_matches,
+)
+from esbank.eventstore.codec import REGISTRY, EventRegistry, encode
+from esbank.eventstore.duckdb_files import open_database
+from esbank.eventstore.duckdb_rows import (
+    COLUMN_NAMES,
+    COLUMNS,
+    check_contiguous,
+    check_positions,
+    earlier_result,
+    recorded,
+)
 from esbank.eventstore.errors import (
     ConcurrencyConflict,
-    CorruptEvent,
     DuplicateEventId,
     InvalidAppend,
     StoreError,
-    StoreLocked,
+    UnknownTable,
 )
 from esbank.eventstore.types import AppendResult, ExpectedVersion, RecordedEvent, StreamAppend
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], UUID]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    position       BIGINT PRIMARY KEY,
-    aggregate_id   UUID NOT NULL,
-    version        BIGINT NOT NULL,
-    event_id       UUID NOT NULL UNIQUE,
-    event_type     TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    payload        JSON NOT NULL,
-    metadata       JSON,
-    recorded_at    TIMESTAMPTZ NOT NULL,
-    UNIQUE (aggregate_id, version)
-);
-CREATE INDEX IF NOT EXISTS events_aggregate_id ON events (aggregate_id);
-"""
-
-COLUMN_NAMES = [
-    "position",
-    "aggregate_id",
-    "version",
-    "event_id",
-    "event_type",
-    "schema_version",
-    "payload",
-    "metadata",
-    "recorded_at",
-]
-COLUMNS = ", ".join(COLUMN_NAMES)
-
 # DuckDB reports a clash on a key three ways; all of them mean "someone else wrote first".
 _CONFLICT_ERRORS = (duckdb.ConstraintException, duckdb.TransactionException)
-
-# Streams whose last version a process remembers (least recently used ones are forgotten).
-VERSION_CACHE_SIZE = 100_000
 # Up to this many rows go into one INSERT ... VALUES; more go in through a registered DataFrame.
 VALUES_LIMIT = 16
+# DuckDB aborts the whole process when asked for absurd thread counts (2**40).
+MAX_THREADS = 256
 
-
-class _Database:
-    """What every store object on one database shares: the writer lock and what it knows.
-
-    ``head`` and ``versions`` are hints kept by the single writer so an append needs no
-    SELECT. They are checked by the primary and unique keys on every INSERT and dropped the
-    moment a key refuses a row (someone wrote around the store, e.g. with raw SQL).
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.head: int | None = None
-        self.versions: OrderedDict[UUID, int] = OrderedDict()
-
-    def remember(self, aggregate_id: UUID, version: int) -> None:
-        self.versions[aggregate_id] = version
-        self.versions.move_to_end(aggregate_id)
-        if len(self.versions) > VERSION_CACHE_SIZE:
-            self.versions.popitem(last=False)
-
-    def forget(self) -> None:
-        self.head = None
-        self.versions.clear()
-
-
-_databases: weakref.WeakValueDictionary[str, _Database] = weakref.WeakValueDictionary()
-_databases_guard = threading.Lock()
-
-
-def _database_for(path: str) -> _Database:
-    """One shared ``_Database`` per database file in this process (a fresh one for memory)."""
-    if path == ":memory:":
-        return _Database()
-    key = os.path.realpath(path)
-    with _databases_guard:
-        database = _databases.get(key)
-        if database is None:
-            database = _Database()
-            _databases[key] = database
-        return database
+__all__ = ["COLUMNS", "COLUMN_NAMES", "DuckDBEventStore", "utc_clock"]
 
 
 def utc_clock() -> datetime:
     """The real clock: the current time in UTC."""
     return datetime.now(UTC)
-
-
-def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    try:
-        return duckdb.connect(path)
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" not in text.lower():
-            raise StoreError(f"cannot open event store {path!r}: {text}") from exc
-        pid = re.search(r"PID (\d+)", text)
-        holder = f"process {pid.group(1)}" if pid else "another process"
-        raise StoreLocked(
-            f"the event store file {path!r} is locked by {holder}: DuckDB lets one process "
-            "open a database file at a time. Close that process (or shut down the notebook "
-            "kernel that opened it), or use another file or ':memory:'"
-        ) from exc
 
 
 @dataclass(slots=True)
@@ -164,7 +98,7 @@ class DuckDBEventStore:
         threads: int | None = 1,
         registry: EventRegistry = REGISTRY,
     ) -> None:
-        """Open (or create) the store at ``path``.
+        """Open (or create) the store at ``path`` (``":memory:"`` or ``""``: in memory).
 
         ``threads`` is DuckDB's worker-thread count for this database. An event log mostly
         runs one-row statements, and on one thread each costs about 10% less here (measured);
@@ -177,31 +111,35 @@ class DuckDBEventStore:
             raise InvalidArgument(
                 f"registry must be an EventRegistry, got {type(registry).__name__}"
             )
+        if threads is not None:
+            require_int("threads", threads, minimum=1, maximum=MAX_THREADS)
         self.registry = registry
         self.path: str = os.fspath(path)
+        self.threads = threads
         self._clock: Clock = clock or utc_clock
         self._new_id: IdFactory = new_id or uuid.uuid4
-        self._db = _database_for(self.path)
+        self._db, conn = open_database(self.path)
         self._lock = self._db.lock
-        self._conn: duckdb.DuckDBPyConnection | None = _connect(self.path)
-        self._conn.execute("SET TimeZone = 'UTC'")
+        self._conn: duckdb.DuckDBPyConnection | None = conn
+        self._side = conn.cursor()
+        self._side.execute("SET TimeZone = 'UTC'")
+        self._user: duckdb.DuckDBPyConnection | None = None
         if threads is not None:
-            _check_int("threads", threads, minimum=1)
-            self._conn.execute(f"SET threads = {threads}")
-        self.threads = threads
-        self._conn.execute(SCHEMA)
+            conn.execute(f"SET threads = {threads}")
         with self._lock:
-            # What an earlier store object remembered about this path may describe another
-            # file (replaced or restored while closed): ask the table again.
+            # What an earlier store object remembered about this database may describe
+            # another file (replaced or restored while closed): ask the table again.
             self._db.forget()
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the connection; the file lock is released when the last one closes."""
+        """Close the connections; the file lock is released when the last one closes."""
         with self._lock:
             if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+                for conn in (self._user, self._side, self._conn):
+                    if conn is not None:
+                        conn.close()
+                self._conn = self._user = None
 
     def __enter__(self) -> DuckDBEventStore:
         return self
@@ -218,15 +156,96 @@ class DuckDBEventStore:
         """The store clock's current time, as it would be written (naive UTC)."""
         return self._now()
 
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection of your own to this database (for inspection and for other
+        tables in the same file); a transaction you open on it never holds the store's work."""
+        conn = self._own()
+        if self._user is None:
+            self._user = conn.cursor()
+            self._user.execute("SET TimeZone = 'UTC'")
+        return self._user
+
+    def _own(self) -> duckdb.DuckDBPyConnection:
+        if self._conn is None:
+            raise StoreError("the event store is closed; open a new DuckDBEventStore")
+        return self._conn
+
     @contextmanager
-    def bulk(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Hold the writer lock for a bulk load with all of DuckDB's threads; afterwards
-        restore this store's thread setting and forget what the writer remembered."""
+    def _using(self, doing: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The store's own connection under the writer lock; DuckDB errors become typed."""
         with self._lock:
-            conn = self.connection
-            conn.execute("RESET threads")
+            conn = self._own()
             try:
                 yield conn
+            except duckdb.CatalogException as exc:
+                raise UnknownTable(f"{doing} failed: {exc}") from exc
+            except duckdb.Error as exc:
+                raise StoreError(f"{doing} failed: {exc}") from exc
+
+    # -- the read-model side: transactions, statements, frames ------------------------------
+    @contextmanager
+    def transaction(
+        self, frames: Mapping[str, pd.DataFrame] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run the block in one transaction on the read-model connection, under the writer
+        lock: COMMIT at the end, ROLLBACK on any error. ``frames`` are registered as relations
+        of those names for the block. Appends made meanwhile (even from inside the block)
+        commit on their own connection and are never rolled back with it."""
+        with self._using("a read-model transaction"):
+            conn = self._side
+            for name, frame in (frames or {}).items():
+                conn.register(name, frame)
+            try:
+                conn.execute("BEGIN TRANSACTION")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                for name in frames or {}:
+                    conn.unregister(name)
+
+    def sql(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement on the read-model connection and return all its rows."""
+        with self._using("a read-model statement"):
+            return self._side.execute(sql, list(parameters)).fetchall()
+
+    def query(
+        self,
+        sql: str,
+        parameters: Sequence[Any] | Mapping[str, Any] | None = None,
+        *,
+        text_as_str: bool = False,
+    ) -> pd.DataFrame:
+        """Run a SQL query on the store's database and return a DataFrame.
+
+        With ``text_as_str`` text columns are ``str`` whether or not the answer has rows
+        (DuckDB gives an empty answer object columns), so a caller sees the same dtypes every
+        time."""
+        with self._using("a query"):
+            result = self._side.execute(sql, parameters if parameters is not None else [])
+            text = [d[0] for d in result.description or [] if str(d[1]) == "VARCHAR"]
+            frame = result.df()
+        return frame.astype({c: "str" for c in text}) if text and text_as_str else frame
+
+    @contextmanager
+    def bulk(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One all-or-nothing bulk load on the store's own connection, under the writer lock,
+        with all of DuckDB's threads: COMMIT at the end, ROLLBACK on any error (an interrupted
+        load leaves nothing behind); then restore the thread setting and forget what the
+        writer remembered."""
+        with self._using("a bulk load") as conn:
+            conn.execute("RESET threads")
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             finally:
                 if self.threads is not None:
                     conn.execute(f"SET threads = {self.threads}")
@@ -237,13 +256,6 @@ class DuckDBEventStore:
         store, e.g. by a bulk load); the next append asks the table."""
         with self._lock:
             self._db.forget()
-
-    @property
-    def connection(self) -> duckdb.DuckDBPyConnection:
-        """The open DuckDB connection (for inspection and for other tables in the same file)."""
-        if self._conn is None:
-            raise StoreError("the event store is closed; open a new DuckDBEventStore")
-        return self._conn
 
     # -- writing ---------------------------------------------------------------------------
     def append(
@@ -278,8 +290,9 @@ class DuckDBEventStore:
         ids = [i for p in planned for i in p.ids]
         if len(set(ids)) != len(ids):
             raise InvalidAppend("the batch repeats an event id; every event needs its own id")
-        recorded_at = self._now()
-        with self._lock:
+        with self._using("an append"):
+            # Stamped under the lock, so recorded_at never goes backwards along positions.
+            recorded_at = self._now()
             try:
                 return self._write_checked(planned, recorded_at)
             except (ConcurrencyConflict, *_CONFLICT_ERRORS) as exc:
@@ -323,24 +336,23 @@ class DuckDBEventStore:
             raise InvalidAppend(
                 f"append_batch takes StreamAppend items, got {type(request).__name__}"
             )
-        events = _check_events(request.events)
-        _check_aggregate_id(request.aggregate_id)
-        _check_expected(request.expected_version)
-        given = _check_event_ids(request.event_ids, len(events))
+        events = check_events(request.events)
+        _check_aggregate_id(request.aggregate_id, InvalidAppend)
+        check_expected(request.expected_version)
+        given = check_event_ids(request.event_ids, len(events))
         return _Planned(
             request=request,
             encoded=[encode(e) for e in events],
             ids=given or [self._new_id() for _ in events],
             ids_given=given is not None,
-            metadata=_check_metadata(request.metadata),
+            metadata=check_metadata(request.metadata),
         )
 
     def _write(
         self, planned: list[_Planned], recorded_at: datetime, *, fresh: bool
     ) -> list[AppendResult]:
         """Check every expected version, then INSERT all rows in one statement."""
-        conn = self.connection
-        db = self._db
+        conn, db = self._own(), self._db
         head = db.head if not fresh else None
         if head is None:
             head = _scalar(conn, "SELECT coalesce(max(position), 0) FROM events")
@@ -348,10 +360,9 @@ class DuckDBEventStore:
         versions = {} if fresh else {s: db.versions[s] for s in streams if s in db.versions}
         unknown = [s for s in streams if s not in versions]
         if unknown:
-            marks = ", ".join("?" * len(unknown))
             found = conn.execute(
-                f"SELECT aggregate_id, max(version) FROM events WHERE aggregate_id IN ({marks}) "
-                "GROUP BY aggregate_id ORDER BY aggregate_id",
+                f"SELECT aggregate_id, max(version) FROM events WHERE aggregate_id IN "
+                f"({', '.join('?' * len(unknown))}) GROUP BY aggregate_id ORDER BY aggregate_id",
                 unknown,
             ).fetchall()
             versions.update({s: 0 for s in unknown})
@@ -362,30 +373,18 @@ class DuckDBEventStore:
         for p in planned:
             stream, expected = p.request.aggregate_id, p.request.expected_version
             version = versions[stream]
-            if not _version_matches(expected, version):
+            if not version_matches(expected, version):
                 raise ConcurrencyConflict(stream, expected, version)
-            positions = []
+            first = position + 1
             for event_id, (event_type, schema_version, payload) in zip(
                 p.ids, p.encoded, strict=True
             ):
                 position += 1
                 version += 1
-                positions.append(position)
-                rows.append(
-                    (
-                        position,
-                        stream,
-                        version,
-                        event_id,
-                        event_type,
-                        schema_version,
-                        payload,
-                        p.metadata,
-                        recorded_at,
-                    )
-                )
+                row = (position, stream, version, event_id, event_type, schema_version)
+                rows.append((*row, payload, p.metadata, recorded_at))
             versions[stream] = version
-            results.append(AppendResult(stream, version, tuple(positions)))
+            results.append(AppendResult(stream, version, tuple(range(first, position + 1))))
         self._insert(conn, rows)
         db.head = position
         for stream in streams:
@@ -446,20 +445,39 @@ class DuckDBEventStore:
         return len(rows)
 
     def _earlier_batch(self, planned: list[_Planned]) -> list[AppendResult] | None:
-        """The results of an earlier identical batch, None if no id is stored, else an error."""
-        if not any(p.ids_given for p in planned):
+        """The results of an earlier identical batch, None if no id is stored, else an error.
+
+        One query looks up every given id, however many appends the batch holds.
+        """
+        ids = [i for p in planned if p.ids_given for i in p.ids]
+        if not ids:
             return None
+        found = (
+            self._own()
+            .execute(
+                "SELECT position, aggregate_id, version, event_id, event_type, schema_version, "
+                "payload FROM events WHERE event_id IN (SELECT unnest(?::UUID[])) "
+                "ORDER BY position",
+                [ids],
+            )
+            .fetchall()
+        )
+        if not found:
+            return None
+        by_id = {row[3]: row for row in found}
         earlier = [
-            self._earlier_append(
-                p.request.aggregate_id, p.encoded, p.ids, p.request.expected_version
+            earlier_result(
+                p.request.aggregate_id,
+                p.encoded,
+                p.ids,
+                p.request.expected_version,
+                sorted((by_id[i] for i in p.ids if i in by_id), key=lambda row: row[0]),
             )
             if p.ids_given
             else None
             for p in planned
         ]
         done = [r for r in earlier if r is not None]
-        if not done:
-            return None
         if len(done) != len(earlier):
             raise DuplicateEventId(
                 "part of this batch is already stored and part is not; a retry resends the "
@@ -476,54 +494,13 @@ class DuckDBEventStore:
                 f"the store's clock must return a timezone-aware datetime, got {now!r}; "
                 "use datetime.now(UTC) or esbank.teach.StepClock"
             )
-        return now.astimezone(UTC).replace(tzinfo=None)
-
-    def _earlier_append(
-        self,
-        aggregate_id: UUID,
-        encoded: list[tuple[str, int, str]],
-        ids: Sequence[UUID],
-        expected_version: int | ExpectedVersion,
-    ) -> AppendResult | None:
-        """The result of an earlier append with these event ids, or None if none is stored.
-
-        A retry resends the same events to the same stream with the same expected version;
-        anything else that reuses stored ids is refused, so no write is silently dropped.
-        """
-        marks = ", ".join("?" * len(ids))
-        with self._lock:
-            found = self.connection.execute(
-                f"SELECT position, aggregate_id, version, event_id, event_type, schema_version, "
-                f"payload FROM events WHERE event_id IN ({marks}) ORDER BY position",
-                list(ids),
-            ).fetchall()
-        if not found:
-            return None
-        same = (
-            len(found) == len(ids)
-            and [row[3] for row in found] == list(ids)
-            and all(row[1] == aggregate_id for row in found)
-            and [row[2] for row in found] == list(range(found[0][2], found[0][2] + len(ids)))
-            and all(
-                (row[4], row[5], json.loads(row[6])) == (t, v, json.loads(p))
-                for row, (t, v, p) in zip(found, encoded, strict=True)
-            )
-        )
-        stored = ", ".join(f"{row[3]} at {where(row[0], row[1], row[2])}" for row in found)
-        if not same:
-            raise DuplicateEventId(
-                f"event ids already stored with different content: {stored}. An idempotent "
-                "retry must resend exactly the same events to the same stream; give new "
-                "events new ids"
-            )
-        if isinstance(expected_version, int) and found[0][2] != expected_version + 1:
-            raise DuplicateEventId(
-                f"event ids already stored by another append: {stored}, which expected "
-                f"version {found[0][2] - 1}, not {expected_version}. A retry resends the same "
-                "expected version; a new append needs new event ids (is an id factory "
-                "handing out ids twice?)"
-            )
-        return AppendResult(aggregate_id, found[-1][2], tuple(row[0] for row in found))
+        try:
+            return now.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise InvalidAppend(
+                f"the store's clock returned {now!r}, which is beyond the range of datetime "
+                "in UTC; give the store a clock that returns real times"
+            ) from None
 
     # -- reading ---------------------------------------------------------------------------
     def read_stream(
@@ -531,19 +508,19 @@ class DuckDBEventStore:
     ) -> list[RecordedEvent]:
         """The events of one stream in version order, from ``from_version`` to ``to_version``."""
         _check_aggregate_id(aggregate_id, InvalidArgument)
-        _check_int("from_version", from_version, minimum=1)
+        require_int("from_version", from_version, minimum=1)
         sql = f"SELECT {COLUMNS} FROM events WHERE aggregate_id = ? AND version >= ?"
         params: list[Any] = [aggregate_id, from_version]
         if to_version is not None:
-            _check_int("to_version", to_version, minimum=0)
+            require_int("to_version", to_version, minimum=0)
             sql += " AND version <= ?"
             params.append(to_version)
-        with self._lock:
-            rows = self.connection.execute(sql + " ORDER BY version", params).fetchall()
-            _check_contiguous(aggregate_id, rows, from_version)
+        with self._using("reading a stream") as conn:
+            rows = conn.execute(sql + " ORDER BY version", params).fetchall()
+            check_contiguous(aggregate_id, rows, from_version)
             if from_version == 1 and to_version is None:
                 self._db.remember(aggregate_id, len(rows))
-        return [_recorded(row, self.registry) for row in rows]
+        return [recorded(row, self.registry) for row in rows]
 
     def read_streams(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, list[RecordedEvent]]:
         """Whole streams of several aggregates in one query (an empty list for a new one)."""
@@ -555,43 +532,35 @@ class DuckDBEventStore:
         found: dict[UUID, list[Any]] = {s: [] for s in streams}
         if not streams:
             return {}
-        marks = ", ".join("?" * len(streams))
-        with self._lock:
-            rows = self.connection.execute(
-                f"SELECT {COLUMNS} FROM events WHERE aggregate_id IN ({marks}) "
-                "ORDER BY aggregate_id, version",
+        with self._using("reading streams") as conn:
+            rows = conn.execute(
+                f"SELECT {COLUMNS} FROM events WHERE aggregate_id IN "
+                f"({', '.join('?' * len(streams))}) ORDER BY aggregate_id, version",
                 streams,
             ).fetchall()
             for row in rows:
                 found[row[1]].append(row)
             for aggregate_id, stream_rows in found.items():
-                _check_contiguous(aggregate_id, stream_rows, 1)
+                check_contiguous(aggregate_id, stream_rows, 1)
                 self._db.remember(aggregate_id, len(stream_rows))
         return {
-            s: [_recorded(row, self.registry) for row in stream_rows]
+            s: [recorded(row, self.registry) for row in stream_rows]
             for s, stream_rows in found.items()
         }
 
     def read_all(self, *, after_position: int = 0, limit: int | None = None) -> list[RecordedEvent]:
         """Every event after ``after_position`` in global order, at most ``limit`` of them."""
-        _check_int("after_position", after_position, minimum=0)
+        require_int("after_position", after_position, minimum=0)
         sql = f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position"
         params: list[Any] = [after_position]
         if limit is not None:
-            _check_int("limit", limit, minimum=1)
+            require_int("limit", limit, minimum=1)
             sql += " LIMIT ?"
             params.append(limit)
-        with self._lock:
-            rows = self.connection.execute(sql, params).fetchall()
-        expected = after_position + 1
-        for row in rows:
-            if row[0] != expected:
-                raise CorruptEvent(
-                    f"the global log has a gap: position {expected} is missing before "
-                    f"{where(row[0], row[1], row[2])}; the log was edited outside the store"
-                )
-            expected += 1
-        return [_recorded(row, self.registry) for row in rows]
+        with self._using("reading the log") as conn:
+            rows = conn.execute(sql, params).fetchall()
+        check_positions(rows, after_position)
+        return [recorded(row, self.registry) for row in rows]
 
     def version_at(self, aggregate_id: UUID, instant: datetime) -> int:
         """How many of the stream's events were recorded at or before ``instant``.
@@ -605,9 +574,9 @@ class DuckDBEventStore:
                 f"instant must be a timezone-aware datetime, got {instant!r}; "
                 "e.g. datetime(2026, 1, 5, 9, 30, tzinfo=UTC)"
             )
-        with self._lock:
+        with self._using("time travel") as conn:
             return _scalar(
-                self.connection,
+                conn,
                 "SELECT coalesce((SELECT min(version) - 1 FROM events WHERE aggregate_id = ? "
                 "AND recorded_at > ?), (SELECT coalesce(max(version), 0) FROM events "
                 "WHERE aggregate_id = ?))",
@@ -617,52 +586,17 @@ class DuckDBEventStore:
     def stream_version(self, aggregate_id: UUID) -> int:
         """The version of the stream's last event (0 when the stream is empty)."""
         _check_aggregate_id(aggregate_id, InvalidArgument)
-        with self._lock:
+        with self._using("reading a stream version") as conn:
             return _scalar(
-                self.connection,
+                conn,
                 "SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = ?",
                 [aggregate_id],
             )
 
     def head_position(self) -> int:
         """The global position of the newest event (0 when the store is empty)."""
-        with self._lock:
-            return _scalar(self.connection, "SELECT coalesce(max(position), 0) FROM events")
-
-    def query(self, sql: str, parameters: Sequence[Any] | None = None) -> pd.DataFrame:
-        """Run a SQL query on the store's database and return a DataFrame (for inspection)."""
-        with self._lock:
-            return self.connection.execute(sql, parameters or []).df()
-
-
-# -- helpers -------------------------------------------------------------------------------
-def _recorded(row: tuple[Any, ...], registry: EventRegistry) -> RecordedEvent:
-    position, aggregate_id, version, event_id, event_type, schema_version, payload, meta, at = row
-    event = registry.decode(
-        event_type,
-        schema_version,
-        payload,
-        position=position,
-        aggregate_id=aggregate_id,
-        version=version,
-    )
-    try:
-        metadata = json.loads(meta) if meta is not None else {}
-    except ValueError as exc:
-        raise CorruptEvent(
-            f"metadata at {where(position, aggregate_id, version)} is not valid JSON: {exc}"
-        ) from None
-    return RecordedEvent(
-        position=position,
-        aggregate_id=aggregate_id,
-        version=version,
-        event_id=event_id,
-        event_type=event_type,
-        schema_version=schema_version,
-        event=event,
-        metadata=metadata if isinstance(metadata, dict) else {"value": metadata},
-        recorded_at=at.astimezone(UTC),
-    )
+        with self._using("reading the head position") as conn:
+            return _scalar(conn, "SELECT coalesce(max(position), 0) FROM events")
 
 
 def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> int:
@@ -672,107 +606,10 @@ def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = (
     return int(rows[0][0])
 
 
-def _check_contiguous(aggregate_id: UUID, rows: Sequence[Any], from_version: int) -> None:
-    """Raise CorruptEvent if the stream's rows skip a version."""
-    for expected, row in enumerate(rows, start=from_version):
-        if row[2] != expected:
-            raise CorruptEvent(
-                f"stream {aggregate_id} has a gap: version {expected} is missing before "
-                f"{where(row[0], row[1], row[2])}; the log was edited outside the store"
-            )
-
-
-def _version_matches(expected: int | ExpectedVersion, current: int) -> bool:
-    if expected is ExpectedVersion.ANY:
-        return True
-    if expected is ExpectedVersion.NO_STREAM:
-        return current == 0
-    if expected is ExpectedVersion.STREAM_EXISTS:
-        return current > 0
-    return current == expected
-
-
-def _check_int(name: str, value: Any, *, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgument(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise InvalidArgument(f"{name} must be at least {minimum}, got {value}")
-
-
-def _check_aggregate_id(aggregate_id: Any, error: type[InvalidArgument] = InvalidAppend) -> None:
+def _check_aggregate_id(aggregate_id: Any, error: type[InvalidArgument]) -> None:
     # An append refuses with InvalidAppend ("nothing was written"); a read with InvalidArgument.
     if not isinstance(aggregate_id, UUID):
         raise error(
             f"aggregate_id must be a uuid.UUID, got {type(aggregate_id).__name__}; "
             "wrap text ids with uuid.UUID('...')"
         )
-
-
-def _check_events(events: Any) -> list[Event]:
-    if isinstance(events, EVENT_TYPES):
-        raise InvalidAppend("events must be a list of events; wrap a single event as [event]")
-    if isinstance(events, str | bytes | Mapping) or not isinstance(events, Sequence):
-        raise InvalidAppend(f"events must be a list of events, got {type(events).__name__}")
-    if not events:
-        raise InvalidAppend("nothing to append: events is empty; pass at least one event")
-    for i, event in enumerate(events):
-        if not isinstance(event, EVENT_TYPES):
-            names = ", ".join(t.__name__ for t in EVENT_TYPES)
-            raise InvalidAppend(f"events[{i}] is a {type(event).__name__}, not one of {names}")
-    return list(events)
-
-
-def _check_expected(expected: Any) -> None:
-    if isinstance(expected, ExpectedVersion):
-        return
-    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
-        raise InvalidAppend(
-            f"expected_version must be an int >= 0 (0 = no events yet) or one of ANY, "
-            f"NO_STREAM, STREAM_EXISTS; got {expected!r}"
-        )
-
-
-def _check_event_ids(event_ids: Any, count: int) -> list[UUID] | None:
-    if event_ids is None:
-        return None
-    if isinstance(event_ids, str | bytes) or not isinstance(event_ids, Sequence):
-        raise InvalidAppend(
-            f"event_ids must be a list of uuid.UUID, got {type(event_ids).__name__}"
-        )
-    ids = list(event_ids)
-    if len(ids) != count:
-        raise InvalidAppend(f"event_ids has {len(ids)} ids for {count} events; give one id each")
-    for i, event_id in enumerate(ids):
-        if not isinstance(event_id, UUID):
-            raise InvalidAppend(
-                f"event_ids[{i}] must be a uuid.UUID, got {type(event_id).__name__}"
-            )
-    if len(set(ids)) != len(ids):
-        raise InvalidAppend("event_ids repeats an id; every event needs its own id")
-    return ids
-
-
-def _check_metadata(metadata: Any) -> str | None:
-    if metadata is None:
-        return None
-    if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
-        raise InvalidAppend("metadata must be a dict with str keys, e.g. {'command_id': '...'}")
-    try:
-        text = json.dumps(dict(metadata), sort_keys=True, allow_nan=False, default=_json_default)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InvalidAppend(f"metadata must be JSON-serialisable: {exc}") from None
-    if "\\ud" in text:  # a UTF-16 escape: fine for real text, not for a lone surrogate
-        try:
-            json.dumps(dict(metadata), ensure_ascii=False, default=_json_default).encode()
-        except UnicodeEncodeError:
-            raise InvalidAppend(
-                "metadata must be JSON-serialisable: a str in it holds a lone surrogate "
-                "(half of a UTF-16 pair), which is not text and no JSON column stores"
-            ) from None
-    return text
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")

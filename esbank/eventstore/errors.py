@@ -46,3 +46,7 @@ class UnsupportedSchemaVersion(StoreError):
 
 class StoreLocked(StoreError):
     """The database file is held by another process."""
+
+
+class UnknownTable(StoreError):
+    """A statement named a table that does not exist in the store's database (yet)."""

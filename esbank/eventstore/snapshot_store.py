@@ -48,17 +48,15 @@ class DuckDBSnapshotStore:
                 f"snapshots live beside a DuckDBEventStore, got {type(events).__name__}"
             )
         self.events = events
-        with events.lock:
-            events.connection.execute(SNAPSHOT_SCHEMA)
+        events.sql(SNAPSHOT_SCHEMA)
 
     def save(self, aggregate_id: UUID, version: int, schema_version: int, state: str) -> None:
         """Store (or replace) the snapshot of ``aggregate_id`` at ``version``."""
         created_at = self.events.now()
-        with self.events.lock:
-            self.events.connection.execute(
-                "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
-                [aggregate_id, version, schema_version, state, created_at],
-            )
+        self.events.sql(
+            "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
+            [aggregate_id, version, schema_version, state, created_at],
+        )
 
     def latest(self, aggregate_id: UUID, *, at_most: int | None = None) -> StoredSnapshot | None:
         """The newest snapshot of ``aggregate_id`` at or below version ``at_most``."""
@@ -67,10 +65,7 @@ class DuckDBSnapshotStore:
         if at_most is not None:
             sql += " AND version <= ?"
             params.append(at_most)
-        with self.events.lock:
-            rows = self.events.connection.execute(
-                sql + " ORDER BY version DESC LIMIT 1", params
-            ).fetchall()
+        rows = self.events.sql(sql + " ORDER BY version DESC LIMIT 1", params)
         if not rows:
             return None
         row = rows[0]
@@ -85,14 +80,12 @@ class DuckDBSnapshotStore:
             if version is not None:
                 sql += " AND version = ?"
                 params.append(version)
-        with self.events.lock:
-            rows = self.events.connection.execute(sql, params).fetchall()
+        rows = self.events.sql(sql, params)
         return int(rows[0][0]) if rows else 0
 
     def frame(self) -> pd.DataFrame:
         """Every snapshot row as a DataFrame, ordered by aggregate and version."""
-        with self.events.lock:
-            return self.events.connection.execute(
-                "SELECT aggregate_id, version, schema_version, state, created_at FROM snapshots "
-                "ORDER BY aggregate_id, version"
-            ).df()
+        return self.events.query(
+            "SELECT aggregate_id, version, schema_version, state, created_at FROM snapshots "
+            "ORDER BY aggregate_id, version"
+        )
