@@ -19,6 +19,7 @@ from esbank.app import (
     Queries,
     ReadModelStale,
     SnapshotIgnored,
+    SnapshotNotSaved,
     StepResult,
     standard_projections,
 )
@@ -140,6 +141,7 @@ __all__ = [
     "RecordedEvent",
     "SeedResult",
     "SnapshotIgnored",
+    "SnapshotNotSaved",
     "StepResult",
     "StoreError",
     "StoreLocked",

@@ -224,7 +224,7 @@ def test_a_page_size_below_one_is_refused_and_writes_nothing(
     source: DuckDBEventStore, target: DuckDBEventStore
 ) -> None:
     for page in (0, -1):
-        with pytest.raises(InvalidArgument, match="at least 1"):
+        with pytest.raises(InvalidArgument, match="must be an int >= 1"):
             migrate(source, target, page=page)
     assert rows(target) == []
 

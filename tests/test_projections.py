@@ -449,7 +449,7 @@ class Hook:
     def before(self, sql: str, parameters: Any) -> None:
         if sql.startswith("UPDATE projection_checkpoints SET position = ?, updated_at = ? "):
             self.updates += 1
-            self.current = parameters[-1]
+            self.current = parameters[2]
             if self.where == "before update" and self.updates == self.fail_at:
                 raise InjectedFailure(self.current)
         if sql == "COMMIT" and self.where == "commit" and self.updates == self.fail_at:
@@ -468,10 +468,27 @@ class Hook:
 class HookedStore(DuckDBEventStore):
     hook: Hook | None = None
 
-    @property
-    def connection(self) -> Any:
-        conn = super().connection
-        return HookedConnection(conn, self.hook) if self.hook is not None else conn
+    @contextlib.contextmanager
+    def transaction(self, frames: Any = None) -> Iterator[Any]:
+        """The read-model transaction, its statements (COMMIT too) seen by the hook."""
+        if self.hook is None:
+            with super().transaction(frames) as conn:
+                yield conn
+            return
+        with self._lock:
+            for name, frame in (frames or {}).items():
+                self._side.register(name, frame)
+            conn = HookedConnection(self._side, self.hook)
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                self._side.execute("ROLLBACK")
+                raise
+            finally:
+                for name in frames or {}:
+                    self._side.unregister(name)
 
 
 FAILURES = [

@@ -11,7 +11,7 @@ from esbank.app.read_models import (
     ReadModelStale,
     standard_projections,
 )
-from esbank.app.snapshots import LoadReport, SnapshotIgnored
+from esbank.app.snapshots import LoadReport, SnapshotIgnored, SnapshotNotSaved
 
 __all__ = [
     "AccountBalances",
@@ -28,6 +28,7 @@ __all__ = [
     "Queries",
     "ReadModelStale",
     "SnapshotIgnored",
+    "SnapshotNotSaved",
     "StepResult",
     "standard_projections",
 ]

@@ -12,6 +12,8 @@ from uuid import UUID
 
 import pandas as pd
 
+from esbank.app.frames import exact_frame
+from esbank.domain.arguments import INT64_MAX, is_int
 from esbank.domain.errors import InvalidArgument
 from esbank.eventstore.duckdb_store import DuckDBEventStore
 
@@ -39,8 +41,11 @@ def deposits_over(
     end: datetime | None = None,
 ) -> pd.DataFrame:
     """Deposits larger than ``amount`` cents recorded in ``[start, end)``, oldest first."""
-    if isinstance(amount, bool) or not isinstance(amount, int):
+    if not is_int(amount):
         raise InvalidArgument(f"amount must be an int number of cents, got {amount!r}")
+    # Every deposit is 1..INT64_MAX cents, so any bound outside 0..INT64_MAX means the same
+    # as its nearest end (and SQL never sees an int it cannot hold).
+    amount = min(max(amount, 0), INT64_MAX)
     _aware("start", start)
     _aware("end", end)
     return store.query(
@@ -72,16 +77,27 @@ def daily_closing_balances(store: DuckDBEventStore, account_id: UUID) -> pd.Data
 
 
 def balance_changes(store: DuckDBEventStore) -> pd.DataFrame:
-    """Per account: how many events changed its balance, and the money moved in and out."""
-    return store.query(
+    """Per account: how many events changed its balance, and the money moved in and out.
+
+    Money is summed in HUGEINT: every amount fits in int64, but an account's lifetime total
+    need not (deposit the maximum, withdraw it, deposit again), and an audit must never refuse
+    a valid history. The columns are int64, or exact Python ints where a total does not fit.
+    """
+    rows = store.sql(
         f"""
         SELECT aggregate_id,
-               CAST(count(*) FILTER (WHERE ({_SIGNED_CHANGE}) <> 0) AS BIGINT) AS balance_changes,
-               CAST(coalesce(sum({_SIGNED_CHANGE}) FILTER (WHERE ({_SIGNED_CHANGE}) > 0), 0)
-                   AS BIGINT) AS money_in,
-               CAST(coalesce(-sum({_SIGNED_CHANGE}) FILTER (WHERE ({_SIGNED_CHANGE}) < 0), 0)
-                   AS BIGINT) AS money_out,
-               CAST(sum({_SIGNED_CHANGE}) AS BIGINT) AS balance
+               CAST(count(*) FILTER (WHERE ({_SIGNED_CHANGE}) <> 0) AS BIGINT),
+               coalesce(sum(CAST({_SIGNED_CHANGE} AS HUGEINT))
+                   FILTER (WHERE ({_SIGNED_CHANGE}) > 0), 0),
+               coalesce(-sum(CAST({_SIGNED_CHANGE} AS HUGEINT))
+                   FILTER (WHERE ({_SIGNED_CHANGE}) < 0), 0),
+               sum(CAST({_SIGNED_CHANGE} AS HUGEINT))
         FROM events GROUP BY aggregate_id ORDER BY aggregate_id
         """
+    )
+    return exact_frame(
+        rows,
+        ["aggregate_id", "balance_changes", "money_in", "money_out", "balance"],
+        money=["money_in", "money_out", "balance"],
+        dtypes={"balance_changes": "int64"},
     )

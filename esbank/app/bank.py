@@ -18,11 +18,10 @@ import pandas as pd
 
 from esbank.app.cache import StateCache
 from esbank.app.snapshots import (
-    SNAPSHOT_SCHEMA_VERSION,
     LoadReport,
-    encode_state,
     load_state,
     rebuild_snapshots,
+    save_snapshot,
     snapshot_due,
 )
 from esbank.domain.account import BankAccount, decide, evolve, replay
@@ -289,10 +288,10 @@ class Bank:
         return load_state(self.store, self.snapshots, account_id)[0]
 
     def _maybe_snapshot(self, before: int, after: BankAccount) -> None:
+        """Save a snapshot when one is due. The events are committed by now, so a failed save
+        only warns (``SnapshotNotSaved``): it must never fail a command that was stored."""
         if self.snapshots is not None and snapshot_due(before, after.version, self.snapshot_every):
-            self.snapshots.save(
-                after.id, after.version, SNAPSHOT_SCHEMA_VERSION, encode_state(after)
-            )
+            save_snapshot(self.snapshots, after)
 
     def _states(
         self, accounts: list[UUID], *, use_cache: bool

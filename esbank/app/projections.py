@@ -16,6 +16,7 @@ from typing import Protocol
 import duckdb
 import pandas as pd
 
+from esbank.domain.arguments import require_callable, require_int, require_optional_aware
 from esbank.domain.errors import InvalidArgument
 from esbank.domain.events import (
     AccountClosed,
@@ -23,7 +24,9 @@ from esbank.domain.events import (
     MoneyDeposited,
     MoneyWithdrawn,
 )
+from esbank.eventstore.codec import where
 from esbank.eventstore.duckdb_store import DuckDBEventStore, utc_clock
+from esbank.eventstore.errors import CorruptEvent, StoreError
 from esbank.eventstore.types import RecordedEvent
 
 CHECKPOINTS = """
@@ -134,8 +137,17 @@ class StepResult:
     checkpoint: int
 
 
+class CheckpointMoved(StoreError):
+    """Another runner moved a projection's checkpoint while this one prepared a batch."""
+
+
 class Projector:
-    """Runs projections over a store's log, each from its own checkpoint."""
+    """Runs projections over a store's log, each from its own checkpoint.
+
+    Any number of projectors (objects or threads) may run the same projections on one store:
+    a batch is applied only if the checkpoint is still where the batch was read from (a
+    compare-and-set inside the applying transaction); a runner that lost the race reads again.
+    """
 
     def __init__(
         self,
@@ -148,51 +160,52 @@ class Projector:
     ) -> None:
         if not isinstance(store, DuckDBEventStore):
             raise InvalidArgument("a Projector keeps read models in a DuckDBEventStore's database")
-        for name, value in (("batch_size", batch_size), ("lag_threshold", lag_threshold)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidArgument(f"{name} must be an int >= 1, got {value!r}")
+        require_int("batch_size", batch_size, minimum=1)
+        require_int("lag_threshold", lag_threshold, minimum=1)
         names = [p.name for p in projections]
         if not projections or len(set(names)) != len(names):
             raise InvalidArgument(f"give one or more projections with distinct names, got {names}")
         self.store = store
-        self.clock = clock or utc_clock
+        self.clock = require_callable("clock", clock or utc_clock, returning="an aware datetime")
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size
         self.lag_threshold = lag_threshold
-        with store.lock:
-            conn = store.connection
+        now = self._now()  # a clock that gives naive or non-datetimes is refused right here
+        with store.transaction() as conn:
             conn.execute(CHECKPOINTS)
             for p in projections:
                 p.create(conn)
                 conn.execute(
                     "INSERT INTO projection_checkpoints VALUES (?, 0, ?) ON CONFLICT DO NOTHING",
-                    [p.name, self.clock()],
+                    [p.name, now],
                 )
+
+    def _now(self) -> datetime:
+        now = self.clock()
+        if not isinstance(now, datetime) or now.utcoffset() is None:
+            raise InvalidArgument(
+                f"the projector's clock must return a timezone-aware datetime, got {now!r}; "
+                "use datetime.now(UTC) or esbank.teach.StepClock"
+            )
+        return now
 
     # -- checkpoints and lag ---------------------------------------------------------------
     def checkpoint(self, name: str) -> int:
         """The position up to which projection ``name`` has applied the log."""
         self._projection(name)
-        with self.store.lock:
-            rows = self.store.connection.execute(
-                "SELECT position FROM projection_checkpoints WHERE name = ?", [name]
-            ).fetchall()
+        rows = self.store.sql("SELECT position FROM projection_checkpoints WHERE name = ?", [name])
         return int(rows[0][0])
 
     def lag(self, name: str, *, now: datetime | None = None) -> Lag:
         """Events behind (head − checkpoint) and seconds behind (age of the oldest unapplied
         event, measured at ``now``, default the projector's clock)."""
-        if now is not None and (not isinstance(now, datetime) or now.utcoffset() is None):
-            raise InvalidArgument(
-                f"now must be a timezone-aware datetime, got {now!r}; "
-                "e.g. datetime(2026, 1, 5, 9, 30, tzinfo=UTC)"
-            )
+        require_optional_aware("now", now)
         checkpoint = self.checkpoint(name)
         head = self.store.head_position()
         seconds = 0.0
         if head > checkpoint:
             oldest = self.store.read_all(after_position=checkpoint, limit=1)[0].recorded_at
-            at = now if now is not None else self.clock()
+            at = now if now is not None else self._now()
             seconds = max(0.0, (at - oldest).total_seconds())
         behind = head - checkpoint
         return Lag(
@@ -225,117 +238,115 @@ class Projector:
 
     # -- running ---------------------------------------------------------------------------
     def step(self, *, max_events: int | None = None) -> list[StepResult]:
-        """Apply at most one batch (``max_events`` or ``batch_size`` events) to every projection."""
+        """Apply at most one batch (``max_events`` or ``batch_size`` events) to every projection.
+
+        A projection whose checkpoint another runner moved meanwhile applies nothing this step
+        (its result says so with ``applied=0``); the next step reads from the new checkpoint.
+        """
         limit = max_events if max_events is not None else self.batch_size
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidArgument(f"max_events must be an int >= 1, got {max_events!r}")
+        require_int("max_events", limit, minimum=1)
         results = []
         for name, projection in self.projections.items():
             checkpoint = self.checkpoint(name)
             events = self.store.read_all(after_position=checkpoint, limit=limit)
+            applied = 0
             if events:
-                self._apply(projection, events)
-            results.append(StepResult(name, len(events), checkpoint + len(events)))
+                try:
+                    self._apply(projection, checkpoint, events)
+                    applied = len(events)
+                except CheckpointMoved:
+                    checkpoint = self.checkpoint(name)
+            results.append(StepResult(name, applied, checkpoint + applied))
         return results
 
     def run(self, *, max_batches: int = 1_000_000) -> int:
         """Step until every projection has caught up with the head; return events applied."""
+        require_int("max_batches", max_batches, minimum=1)
         applied = 0
         for _ in range(max_batches):
-            done = sum(r.applied for r in self.step())
-            if done == 0:
+            results = self.step()
+            done = sum(r.applied for r in results)
+            if done == 0 and self._caught_up(results):
                 break
             applied += done
         return applied
 
-    def _apply(self, projection: Projection, events: list[RecordedEvent]) -> None:
+    def _caught_up(self, results: list[StepResult]) -> bool:
+        head = self.store.head_position()
+        return all(r.checkpoint >= head for r in results)
+
+    def _apply(self, projection: Projection, start: int, events: list[RecordedEvent]) -> None:
+        """Apply ``events`` (read after checkpoint ``start``) and move the checkpoint, in one
+        transaction, only if the checkpoint is still ``start``; else ``CheckpointMoved``."""
         frame = batch_frame(events)
         name = f"esbank_batch_{projection.name}"
-        with self.store.lock:
-            conn = self.store.connection
-            conn.register(name, frame)
-            try:
-                conn.execute("BEGIN TRANSACTION")
-                try:
-                    projection.apply(conn, name)
-                    conn.execute(
-                        "UPDATE projection_checkpoints SET position = ?, updated_at = ? "
-                        "WHERE name = ?",
-                        [events[-1].position, self.clock(), projection.name],
-                    )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            finally:
-                conn.unregister(name)
+        now = self._now()
+        with self.store.transaction({name: frame}) as conn:
+            moved = conn.execute(
+                "UPDATE projection_checkpoints SET position = ?, updated_at = ? "
+                "WHERE name = ? AND position = ?",
+                [events[-1].position, now, projection.name, start],
+            ).fetchall()
+            if moved[0][0] != 1:
+                raise CheckpointMoved(
+                    f"projection {projection.name!r} was moved past position {start} by "
+                    "another runner; read again from its checkpoint"
+                )
+            projection.apply(conn, name)
 
     # -- rebuilding ------------------------------------------------------------------------
     def reset(self, name: str) -> None:
         """Empty projection ``name``'s tables and set its checkpoint back to 0."""
         projection = self._projection(name)
-        with self.store.lock:
-            conn = self.store.connection
-            conn.execute("BEGIN TRANSACTION")
-            try:
-                _recreate(conn, projection)
-                conn.execute(
-                    "UPDATE projection_checkpoints SET position = 0, updated_at = ? WHERE name = ?",
-                    [self.clock(), name],
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        now = self._now()
+        with self.store.transaction() as conn:
+            _recreate(conn, projection)
+            conn.execute(
+                "UPDATE projection_checkpoints SET position = 0, updated_at = ? WHERE name = ?",
+                [now, name],
+            )
 
     def rebuild(self, name: str) -> int:
         """Reset projection ``name`` and replay the whole log through the batch path."""
         self.reset(name)
         applied = 0
-        while events := self.store.read_all(
-            after_position=self.checkpoint(name), limit=self.batch_size
-        ):
-            self._apply(self._projection(name), events)
-            applied += len(events)
-        return applied
+        while True:
+            checkpoint = self.checkpoint(name)
+            events = self.store.read_all(after_position=checkpoint, limit=self.batch_size)
+            if not events:
+                return applied
+            try:
+                self._apply(self._projection(name), checkpoint, events)
+                applied += len(events)
+            except CheckpointMoved:
+                continue
 
     def rebuild_set_based(self, name: str) -> int:
         """Reset projection ``name`` and fill it with one SQL pass over the events table.
 
         SQL reads payloads as stored, so this path refuses a log that holds rows of an older
-        schema version (upcast them first with a migration, or use ``rebuild``).
+        schema version (upcast them first with a migration, or use ``rebuild``), and a payload
+        that names a key twice (which no reader can take one meaning from).
         """
         projection = self._projection(name)
-        registry = self.store.registry
-        current = registry.current_versions()
-        with self.store.bulk() as conn:
+        current = self.store.registry.current_versions()
+        now = self._now()
+        with self.store.transaction() as conn:
             stored = conn.execute(
                 "SELECT event_type, schema_version, count(*) FROM events "
                 "GROUP BY event_type, schema_version ORDER BY event_type, schema_version"
             ).fetchall()
-            old = [(t, v, n) for t, v, n in stored if current.get(t) != v]
-            if old:
-                listed = ", ".join(f"{n} {t} v{v}" for t, v, n in old)
-                raise InvalidArgument(
-                    f"the log holds rows SQL cannot read as they are ({listed}); rebuild "
-                    "through the batch path (Projector.rebuild), which upcasts, or migrate "
-                    "the store first"
-                )
+            _refuse_old_rows([(t, v, n) for t, v, n in stored if current.get(t) != v])
+            _refuse_duplicate_keys(conn)
             head = int(
                 conn.execute("SELECT coalesce(max(position), 0) FROM events").fetchall()[0][0]
             )
-            conn.execute("BEGIN TRANSACTION")
-            try:
-                _recreate(conn, projection)
-                projection.apply(conn, LOG_AS_BATCH)
-                conn.execute(
-                    "UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ?",
-                    [head, self.clock(), name],
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            _recreate(conn, projection)
+            projection.apply(conn, LOG_AS_BATCH)
+            conn.execute(
+                "UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ?",
+                [head, now, name],
+            )
         return head
 
     def _projection(self, name: str) -> Projection:
@@ -344,6 +355,29 @@ class Projector:
                 f"no projection named {name!r}; this projector runs {sorted(self.projections)}"
             )
         return self.projections[name]
+
+
+def _refuse_old_rows(old: list[tuple[str, int, int]]) -> None:
+    if old:
+        listed = ", ".join(f"{n} {t} v{v}" for t, v, n in old)
+        raise InvalidArgument(
+            f"the log holds rows SQL cannot read as they are ({listed}); rebuild through the "
+            "batch path (Projector.rebuild), which upcasts, or migrate the store first"
+        )
+
+
+def _refuse_duplicate_keys(conn: duckdb.DuckDBPyConnection) -> None:
+    """SQL's ``->>`` takes the first of two equal keys, Python the last: refuse such rows."""
+    found = conn.execute(
+        "SELECT position, aggregate_id, version FROM events "
+        "WHERE len(json_keys(payload)) <> len(list_distinct(json_keys(payload))) "
+        "ORDER BY position LIMIT 1"
+    ).fetchall()
+    if found:
+        raise CorruptEvent(
+            f"the payload at {where(*found[0])} names a key twice (duplicate keys), so it "
+            "has no one meaning; repair that row before rebuilding"
+        )
 
 
 def _recreate(conn: duckdb.DuckDBPyConnection, projection: Projection) -> None:

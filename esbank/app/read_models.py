@@ -14,8 +14,11 @@ from uuid import UUID
 import duckdb
 import pandas as pd
 
+from esbank.app.frames import exact_frame
+from esbank.domain.arguments import require_int, require_optional_int, require_seconds
 from esbank.domain.errors import EsbankError, InvalidArgument
 from esbank.eventstore.duckdb_store import DuckDBEventStore
+from esbank.eventstore.errors import UnknownTable
 
 
 class AccountBalances:
@@ -126,6 +129,14 @@ class ReadModelStale(EsbankError):
     """A read model has not yet reached the position a reader asked for."""
 
 
+_NO_READ_MODELS = (
+    "the read models do not exist in this database yet; create a "
+    "Projector(store, standard_projections()) on it and run it first"
+)
+# Read-your-own-writes waits at most this long: a reader should not hang on a stopped projector.
+MAX_WAIT_SECONDS = 60.0
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A query result with how fresh it is: ``stale`` when the read model was still behind."""
@@ -150,19 +161,10 @@ class Queries:
         self.store = store
 
     def _frame(self, sql: str, params: list[object]) -> pd.DataFrame:
-        with self.store.lock:
-            try:
-                result = self.store.connection.execute(sql, params)
-            except duckdb.CatalogException:
-                raise ReadModelStale(
-                    "the read models do not exist in this database yet; create a "
-                    "Projector(store, standard_projections()) on it and run it first"
-                ) from None
-            text = [d[0] for d in result.description or [] if str(d[1]) == "VARCHAR"]
-            frame = result.df()
-        # Text columns are pandas strings whether or not the answer has rows (DuckDB gives an
-        # empty answer object columns), so a caller sees the same dtypes every time.
-        return frame.astype({c: "str" for c in text}) if text else frame
+        try:
+            return self.store.query(sql, params, text_as_str=True)
+        except UnknownTable:
+            raise ReadModelStale(_NO_READ_MODELS) from None
 
     def checkpoint(self, projection: str) -> int:
         """How far projection ``projection`` has applied the log (0 if it never ran)."""
@@ -205,12 +207,8 @@ class Queries:
         return Answer(frame, checkpoint, min_position, stale)
 
     def _wait(self, projection: str, position: int | None, timeout: float) -> int:
-        if position is not None and (
-            isinstance(position, bool) or not isinstance(position, int) or position < 0
-        ):
-            raise InvalidArgument(f"min_position must be an int >= 0, got {position!r}")
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
-            raise InvalidArgument(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        require_optional_int("min_position", position, minimum=0)
+        require_seconds("timeout", timeout, maximum=MAX_WAIT_SECONDS)
         deadline = time.monotonic() + timeout
         checkpoint = self.checkpoint(projection)
         while position is not None and checkpoint < position and time.monotonic() < deadline:
@@ -234,23 +232,24 @@ class Queries:
         day's total does not fit in int64).
         """
         _check_account_id(account_id)
-        with self.store.lock:
-            rows = self.store.connection.execute(
+        try:
+            rows = self.store.sql(
                 "SELECT day, deposits, withdrawals, events FROM daily_totals "
                 "WHERE aggregate_id = ? ORDER BY day",
                 [account_id],
-            ).fetchall()
-        frame = pd.DataFrame(rows, columns=["day", "deposits", "withdrawals", "events"])
-        money = {
-            c: "int64" if frame[c].map(lambda v: -(2**63) <= v < 2**63).all() else object
-            for c in ("deposits", "withdrawals")
-        }
-        return frame.astype({"day": "datetime64[us]", "events": "int64", **money})
+            )
+        except UnknownTable:
+            raise ReadModelStale(_NO_READ_MODELS) from None
+        return exact_frame(
+            rows,
+            ["day", "deposits", "withdrawals", "events"],
+            money=["deposits", "withdrawals"],
+            dtypes={"day": "datetime64[us]", "events": "int64"},
+        )
 
     def top_accounts(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` open accounts with the largest balances (ties by id)."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InvalidArgument(f"n must be an int >= 1, got {n!r}")
+        require_int("n", n, minimum=1)
         return self._frame(
             "SELECT aggregate_id, owner, balance, version FROM account_balances "
             "WHERE NOT is_closed ORDER BY balance DESC, aggregate_id LIMIT ?",

@@ -9,22 +9,42 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 from uuid import UUID
 
 from esbank.domain.account import BankAccount, evolve, replay
 from esbank.domain.errors import EsbankError, InvalidHistory
 from esbank.domain.money import INT64_MAX, OWNER_MAX_LENGTH
+from esbank.eventstore.errors import StoreError
 from esbank.eventstore.protocol import EventStore
 from esbank.eventstore.snapshot_store import DuckDBSnapshotStore, StoredSnapshot
+from esbank.eventstore.types import RecordedEvent
 
 SNAPSHOT_SCHEMA_VERSION = 1
 _FIELDS = ("owner", "balance", "version", "is_open", "is_closed")
 
 
+# A long stream is folded this many events at a time, so a load holds one page in memory.
+LOAD_PAGE = 10_000
+
+
 class SnapshotIgnored(UserWarning):
     """A snapshot could not be trusted; the state was rebuilt from events instead."""
+
+
+class SnapshotNotSaved(UserWarning):
+    """A snapshot could not be read or written. Snapshots are derived data: the command or
+    load that needed it went on from the events."""
+
+
+def _warn(error: StoreError, what: str) -> None:
+    warnings.warn(
+        SnapshotNotSaved(f"{what} failed ({error}); carried on from the events without it"),
+        stacklevel=4,
+    )
 
 
 class _Unusable(EsbankError):
@@ -95,42 +115,102 @@ def load_state(
     """The state at ``to_version`` (default: the newest), from the best trusted snapshot."""
     ignored: list[str] = []
     while snapshots is not None:
-        stored = snapshots.latest(account_id, at_most=to_version)
+        try:
+            stored = snapshots.latest(account_id, at_most=to_version)
+        except StoreError as error:
+            _warn(error, f"reading the snapshots of {account_id}")
+            break
         if stored is None:
             break
         try:
-            start = decode_state(stored)
-            # Read from the snapshot's own version: its event must exist, or the snapshot
-            # claims more history than the stream has.
-            tail = events.read_stream(
-                account_id, from_version=stored.version, to_version=to_version
-            )
-            if not tail or tail[0].version != stored.version:
-                raise _Unusable(
-                    f"snapshot of {account_id} at version {stored.version} is beyond the "
-                    f"stream, which has {events.stream_version(account_id)} events"
-                )
-            try:
-                state = replay((r.event for r in tail[1:]), start)
-            except InvalidHistory as exc:
-                # The events after it cannot follow it, so the snapshot is wrong (if the log
-                # itself is broken, the full replay below raises this again).
-                raise _Unusable(
-                    f"snapshot of {account_id} at version {stored.version} does not fit the "
-                    f"events after it: {exc}"
-                ) from None
+            state, replayed = _from_snapshot(events, stored, account_id, to_version)
         except _Unusable as why:
             warnings.warn(SnapshotIgnored(f"{why}; rebuilding from events"), stacklevel=3)
             ignored.append(str(why))
-            snapshots.delete(account_id, version=stored.version)
+            _forget(snapshots, stored)
             continue
         return _replaced(snapshots, state, ignored), LoadReport(
-            account_id, state.version, stored.version, len(tail) - 1, tuple(ignored)
+            account_id, state.version, stored.version, replayed, tuple(ignored)
         )
-    recorded = events.read_stream(account_id, to_version=to_version)
-    state = replay((r.event for r in recorded), account_id=account_id)
+    state, replayed = fold_stream(events, BankAccount.new(account_id), 1, to_version)
     state = _replaced(snapshots, state, ignored)
-    return state, LoadReport(account_id, state.version, None, len(recorded), tuple(ignored))
+    return state, LoadReport(account_id, state.version, None, replayed, tuple(ignored))
+
+
+def stream_pages(
+    events: EventStore, account_id: UUID, from_version: int, to_version: int | None
+) -> Iterator[list[RecordedEvent]]:
+    """The stream's events ``from_version``..``to_version``, ``LOAD_PAGE`` at a time."""
+    while to_version is None or from_version <= to_version:
+        upper = from_version + LOAD_PAGE - 1
+        if to_version is not None:
+            upper = min(upper, to_version)
+        page = events.read_stream(account_id, from_version=from_version, to_version=upper)
+        if page:
+            yield page
+        if len(page) < upper - from_version + 1:
+            return
+        from_version = upper + 1
+
+
+def fold_stream(
+    events: EventStore, state: BankAccount, from_version: int, to_version: int | None
+) -> tuple[BankAccount, int]:
+    """Fold the stream's events ``from_version``..``to_version`` onto ``state`` page by page;
+    returns the state and how many events were folded."""
+    folded = 0
+    for page in stream_pages(events, state.id, from_version, to_version):
+        state = replay((r.event for r in page), state)
+        folded += len(page)
+    return state, folded
+
+
+def _from_snapshot(
+    events: EventStore, stored: StoredSnapshot, account_id: UUID, to_version: int | None
+) -> tuple[BankAccount, int]:
+    """The state from ``stored`` plus the events after it, or ``_Unusable`` saying why not.
+
+    The read starts at the snapshot's own version: its event must exist, or the snapshot
+    claims more history than the stream has.
+    """
+    pages = stream_pages(events, account_id, stored.version, to_version)
+    first = next(pages, None)
+    if first is None:
+        raise _Unusable(
+            f"snapshot of {account_id} at version {stored.version} is beyond the stream, "
+            f"which has {events.stream_version(account_id)} events"
+        )
+    state, replayed = decode_state(stored), 0
+    try:
+        for page in chain([first[1:]], pages):
+            state = replay((r.event for r in page), state)
+            replayed += len(page)
+    except InvalidHistory as exc:
+        # The events after it cannot follow it, so the snapshot is wrong (if the log itself is
+        # broken, the full replay that follows raises this again).
+        raise _Unusable(
+            f"snapshot of {account_id} at version {stored.version} does not fit the events "
+            f"after it: {exc}"
+        ) from None
+    return state, replayed
+
+
+def _forget(snapshots: DuckDBSnapshotStore, stored: StoredSnapshot) -> None:
+    try:
+        snapshots.delete(stored.aggregate_id, version=stored.version)
+    except StoreError as error:
+        _warn(error, f"deleting the snapshot of {stored.aggregate_id}")
+
+
+def save_snapshot(snapshots: DuckDBSnapshotStore, state: BankAccount) -> bool:
+    """Save ``state`` as a snapshot; a failure warns (``SnapshotNotSaved``) and returns False,
+    because a snapshot is derived data and never the reason an operation fails."""
+    try:
+        snapshots.save(state.id, state.version, SNAPSHOT_SCHEMA_VERSION, encode_state(state))
+    except StoreError as error:
+        _warn(error, f"saving the snapshot of {state.id} at version {state.version}")
+        return False
+    return True
 
 
 def _replaced(
@@ -138,7 +218,7 @@ def _replaced(
 ) -> BankAccount:
     """After ignoring snapshots, store a trusted one of the state just rebuilt."""
     if ignored and snapshots is not None and state.version > 0:
-        snapshots.save(state.id, state.version, SNAPSHOT_SCHEMA_VERSION, encode_state(state))
+        save_snapshot(snapshots, state)
     return state
 
 
@@ -153,9 +233,12 @@ def rebuild_snapshots(
     snapshots.delete(account_id)
     state = BankAccount.new(account_id)
     written = []
-    for recorded in events.read_stream(account_id):
-        state = evolve(state, recorded.event)
-        if state.version % every == 0:
-            snapshots.save(account_id, state.version, SNAPSHOT_SCHEMA_VERSION, encode_state(state))
-            written.append(state.version)
+    for page in stream_pages(events, account_id, 1, None):
+        for recorded in page:
+            state = evolve(state, recorded.event)
+            if state.version % every == 0:
+                snapshots.save(
+                    account_id, state.version, SNAPSHOT_SCHEMA_VERSION, encode_state(state)
+                )
+                written.append(state.version)
     return written

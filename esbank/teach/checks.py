@@ -22,7 +22,7 @@ from esbank.domain.events import (
     MoneyWithdrawn,
 )
 from esbank.eventstore.duckdb_store import DuckDBEventStore
-from esbank.eventstore.errors import ConcurrencyConflict
+from esbank.eventstore.errors import ConcurrencyConflict, StoreError
 from esbank.teach.determinism import SequentialIds, StepClock
 
 WITHDRAWAL_LIMIT = 100_000
@@ -1085,21 +1085,23 @@ def check_largest_withdrawal(answer: Any) -> bool:
                     "PRIMARY KEY, amount BIGINT NOT NULL); apply: one INSERT … SELECT from "
                     "{source}.",
                 )
-            except duckdb.ConstraintException as exc:
-                return _failed(
-                    f"with batches of {batch} event(s), a later batch failed: {exc}",
-                    "a second batch meets accounts already in the table: add ON CONFLICT "
-                    "(aggregate_id) DO UPDATE SET amount = greatest(largest_withdrawals.amount, "
-                    "excluded.amount).",
-                )
-            except duckdb.CatalogException as exc:
-                return _failed(
-                    f"a table or column was not found: {exc}",
-                    f"create must make the table {_LW_TABLE}(aggregate_id UUID PRIMARY KEY, "
-                    "amount BIGINT NOT NULL), and apply reads the batch relation "
-                    "named by source (use an f-string: FROM {source}).",
-                )
-            except Exception as exc:
+            except Exception as raised:
+                # The store reports DuckDB's errors as StoreError; the cause says which.
+                exc = raised.__cause__ if isinstance(raised, StoreError) else raised
+                if isinstance(exc, duckdb.ConstraintException):
+                    return _failed(
+                        f"with batches of {batch} event(s), a later batch failed: {exc}",
+                        "a second batch meets accounts already in the table: add ON CONFLICT "
+                        "(aggregate_id) DO UPDATE SET amount = greatest("
+                        "largest_withdrawals.amount, excluded.amount).",
+                    )
+                if isinstance(exc, duckdb.CatalogException):
+                    return _failed(
+                        f"a table or column was not found: {exc}",
+                        f"create must make the table {_LW_TABLE}(aggregate_id UUID PRIMARY "
+                        "KEY, amount BIGINT NOT NULL), and apply reads the batch relation "
+                        "named by source (use an f-string: FROM {source}).",
+                    )
                 return _failed(
                     f"with batches of {batch} event(s), the projector raised "
                     f"{type(exc).__name__}: {exc}",
