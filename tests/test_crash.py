@@ -372,3 +372,67 @@ def test_sigkill_never_loses_or_tears_an_acknowledged_append(tmp_path: Path) -> 
         f"({landed_in_flight} had committed), {checkpoints} checkpoints; "
         f"file {os.path.getsize(path)} bytes"
     )
+
+
+SEED_CHILD = r"""
+import sys
+
+from esbank import Bank, DuckDBEventStore, OpenAccount, seed_history
+from esbank.app import seeding
+
+path = sys.argv[1]
+real_chunk = seeding._chunk
+
+
+def chunk_and_say(*args, **kwargs):
+    frame = real_chunk(*args, **kwargs)
+    print("chunk", len(frame), flush=True)
+    return frame
+
+
+seeding._chunk = chunk_and_say
+store = DuckDBEventStore(path)
+if store.head_position() == 0:
+    Bank(store).handle(OpenAccount(__import__("uuid").UUID(int=7), "Before", 5))
+print("ready", store.head_position(), flush=True)
+seed_history(store, accounts=600, events_per_account=50, chunk_accounts=20, seed=11, progress=False)
+print("seeded", store.head_position(), flush=True)
+"""
+
+
+def test_sigkill_during_seeding_leaves_a_readable_gap_free_log(tmp_path: Path) -> None:
+    """Killed after some chunks went in: the seed is all or nothing, and can start over."""
+    script = tmp_path / "seed_child.py"
+    script.write_text(SEED_CHILD, encoding="utf-8")
+    path = tmp_path / "seed.duckdb"
+    for kill_after in (1, 5, 12):
+        child = subprocess.Popen(
+            [sys.executable, str(script), str(path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": CHILD_PATH},
+        )
+        try:
+            assert child.stdout is not None
+            chunks = 0
+            for line in child.stdout:
+                chunks += line.startswith("chunk")
+                if chunks == kill_after:
+                    child.send_signal(signal.SIGKILL)
+                    break
+            child.wait(timeout=60)
+        finally:
+            stop(child)
+        assert child.returncode == -signal.SIGKILL
+        with DuckDBEventStore(path) as store:
+            recorded = store.read_all()  # raises CorruptEvent on a gap
+            assert [r.position for r in recorded] == [1]  # the seed left nothing behind
+            assert store.query("SELECT count(*) AS n FROM events")["n"][0] == 1
+    # ...and the caller starts over: the whole seed goes in, right after the earlier event.
+    with DuckDBEventStore(path) as store:
+        from esbank import seed_history
+
+        result = seed_history(store, accounts=600, events_per_account=50, seed=11, progress=False)
+        assert (result.first_position, result.last_position) == (2, 30_001)
+        assert len(store.read_all(after_position=29_990)) == 11
