@@ -1,11 +1,11 @@
-"""Every exercise check passes its solution and rejects wrong answers without raising."""
+"""Notebook 01's checks pass the solutions (and other right shapes) and reject wrong answers."""
 
 from __future__ import annotations
 
-import runpy
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
+from functools import reduce
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -15,41 +15,50 @@ from esbank import (
     Command,
     DomainError,
     Event,
+    MoneyDeposited,
     MoneyWithdrawn,
     WithdrawMoney,
     decide,
+    replay,
 )
-from esbank.teach.checks import WITHDRAWAL_LIMIT, check_balance_of, check_withdrawal_limit
-
-SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
-
-
-def solution(name: str, attribute: str) -> Any:
-    return runpy.run_path(str(SOLUTIONS / name))[attribute]
-
-
-def passes(check: Callable[[Any], bool], answer: Any, capsys: pytest.CaptureFixture[str]) -> str:
-    assert check(answer) is True
-    out = capsys.readouterr().out
-    assert out.startswith("✅")
-    return out
-
-
-def fails(check: Callable[[Any], bool], answer: Any, capsys: pytest.CaptureFixture[str]) -> str:
-    assert check(answer) is False
-    out = capsys.readouterr().out
-    assert out.startswith("❌")
-    assert "Hint:" in out
-    return out
-
-
-def not_implemented(*_args: Any) -> Any:
-    raise NotImplementedError
+from esbank.teach.commands.checks import (
+    WITHDRAWAL_LIMIT,
+    check_balance_of,
+    check_withdrawal_limit,
+)
+from teach.exercises import fails, not_implemented, passes, solution
 
 
 # -- exercise 1 ------------------------------------------------------------------------------
 def test_balance_of_solution_passes(capsys: pytest.CaptureFixture[str]) -> None:
-    passes(check_balance_of, solution("01_exercise_1.py", "balance_of"), capsys)
+    passes(check_balance_of, capsys, solution("01_exercise_1.py", "balance_of"))
+
+
+def balance_by_reduce(events: Sequence[Event]) -> int:
+    """Another right shape: a fold with functools.reduce and isinstance, no match."""
+
+    def step(balance: int, event: Event) -> int:
+        if isinstance(event, AccountOpened):
+            return event.initial_balance
+        if isinstance(event, MoneyDeposited):
+            return balance + event.amount
+        if isinstance(event, MoneyWithdrawn):
+            return balance - event.amount
+        return balance
+
+    return reduce(step, events, 0)
+
+
+def balance_by_replay(events: Sequence[Event]) -> int:
+    """Another right shape: let esbank's own fold do it."""
+    return replay(events, account_id=UUID(int=7)).balance
+
+
+@pytest.mark.parametrize("answer", [balance_by_reduce, balance_by_replay])
+def test_balance_of_other_right_shapes_pass(
+    answer: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    passes(check_balance_of, capsys, answer)
 
 
 def ignores_opening_balance(events: Sequence[Event]) -> int:
@@ -81,13 +90,29 @@ def returns_float(events: Sequence[Event]) -> float:
 def test_balance_of_wrong_answers_fail_with_a_hint(
     answer: Any, expected_text: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert expected_text in fails(check_balance_of, answer, capsys)
+    assert expected_text in fails(check_balance_of, capsys, answer)
 
 
 # -- exercise 2 ------------------------------------------------------------------------------
 def test_withdrawal_limit_solution_passes(capsys: pytest.CaptureFixture[str]) -> None:
-    out = passes(check_withdrawal_limit, solution("01_exercise_2.py", "decide_with_limit"), capsys)
+    out = passes(check_withdrawal_limit, capsys, solution("01_exercise_2.py", "decide_with_limit"))
     assert str(WITHDRAWAL_LIMIT) in out
+
+
+class LimitExceeded(DomainError):
+    pass
+
+
+def limit_as_a_list(command: Command, state: BankAccount) -> list[Event]:
+    """Another right shape: a plain DomainError subclass, a list of events, the limit in
+    euros in the message."""
+    if isinstance(command, WithdrawMoney) and not command.amount <= WITHDRAWAL_LIMIT:
+        raise LimitExceeded("one withdrawal may take at most 1,000.00")
+    return list(decide(command, state))
+
+
+def test_withdrawal_limit_other_right_shape_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    passes(check_withdrawal_limit, capsys, limit_as_a_list)
 
 
 class Refused(DomainError):
@@ -146,4 +171,4 @@ def limits_deposits_too(command: Command, state: BankAccount) -> tuple[Event, ..
 def test_withdrawal_limit_wrong_answers_fail_with_a_hint(
     answer: Any, expected_text: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert expected_text in fails(check_withdrawal_limit, answer, capsys)
+    assert expected_text in fails(check_withdrawal_limit, capsys, answer)

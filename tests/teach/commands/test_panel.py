@@ -8,9 +8,8 @@ import ipywidgets as widgets
 import pytest
 
 from esbank import Bank, DuckDBEventStore, InvalidArgument
-from esbank.teach import (
-    SequentialIds,
-    StepClock,
+from esbank.teach import SequentialIds, StepClock
+from esbank.teach.commands import (
     TellerPanel,
     account_states,
     default_bank,
