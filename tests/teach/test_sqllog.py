@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from esbank import Bank, DepositMoney, DuckDBEventStore, WithdrawMoney
-from esbank.teach import SequentialIds, StepClock, statement_log
+from esbank.teach import SequentialIds, StepClock
+from esbank.teach.sqllog import statement_log
 
 
 def bank() -> tuple[Bank, DuckDBEventStore]:
