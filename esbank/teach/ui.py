@@ -98,9 +98,7 @@ def message(panel: str, body: str, *, outcome: Outcome | None = None) -> str:
 
 def refusal(panel: str, name: str, text: str) -> str:
     """The message line for a refusal: ❌, the error's name in bold, and its text."""
-    return message(
-        panel, f"❌ <b>{html.escape(name)}</b>: {html.escape(text)}", outcome="rejected"
-    )
+    return message(panel, f"❌ <b>{html.escape(name)}</b>: {html.escape(text)}", outcome="rejected")
 
 
 def snapshot(panel: str, css: str, *parts: str) -> str:
