@@ -3,11 +3,7 @@ plain functions, and the check of notebook 03's exercise (evolve for a new event
 
 from __future__ import annotations
 
-import runpy
-from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -18,26 +14,22 @@ from matplotlib.figure import Figure
 from esbank import (
     AccountNotOpen,
     Bank,
-    BankAccount,
     DepositMoney,
     DuckDBEventStore,
     InvalidArgument,
     WithdrawMoney,
-    evolve,
 )
 from esbank.teach import SequentialIds, StepClock
-from esbank.teach.checks import check_evolve_with_fees
-from esbank.teach.time_travel import (
-    PANEL_CLASS,
+from esbank.teach.replay import (
     TimeTravelPanel,
     describe,
-    figure_png,
     plot_time_travel,
     point_in_time,
     time_travel_panel,
 )
+from esbank.teach.replay.panel import PANEL_CLASS
+from esbank.teach.ui import figure_png
 
-SOLUTION = Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / "03_exercise_1.py"
 DAY = timedelta(days=1)
 
 
@@ -189,117 +181,3 @@ def test_plot_time_travel_marks_the_version_and_titles_the_finding() -> None:
     assert figure_png(fig).startswith(b"\x89PNG")
     with pytest.raises(InvalidArgument, match=r"one of the history.s versions 1\.\.3"):
         plot_time_travel(history, 4)
-
-
-# -- notebook 03, exercise 1: the check -----------------------------------------------------
-@dataclass(frozen=True)
-class Fee:
-    amount: int
-
-
-def solution() -> tuple[Callable[..., Any], type]:
-    names = runpy.run_path(str(SOLUTION))
-    return names["evolve_with_fees"], names["FeeCharged"]
-
-
-def passes(answer: Callable[..., Any], fee: Any, capsys: pytest.CaptureFixture[str]) -> str:
-    assert check_evolve_with_fees(answer, fee) is True
-    out = capsys.readouterr().out
-    assert out.startswith("✅")
-    return out
-
-
-def fails(answer: Any, fee: Any, capsys: pytest.CaptureFixture[str]) -> str:
-    assert check_evolve_with_fees(answer, fee) is False
-    out = capsys.readouterr().out
-    assert out.startswith("❌")
-    assert "Hint:" in out
-    return out
-
-
-def test_the_solution_passes(capsys: pytest.CaptureFixture[str]) -> None:
-    passes(*solution(), capsys)
-
-
-def test_a_plain_answer_with_the_learners_own_class_passes(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    def evolve_with_fees(state: BankAccount, event: Any) -> BankAccount:
-        if isinstance(event, Fee):
-            return replace(state, balance=state.balance - event.amount, version=state.version + 1)
-        return evolve(state, event)
-
-    passes(evolve_with_fees, Fee, capsys)
-
-
-def test_forgetting_version_plus_one_is_named(capsys: pytest.CaptureFixture[str]) -> None:
-    def no_version(state: BankAccount, event: Any) -> BankAccount:
-        if isinstance(event, Fee):
-            return replace(state, balance=state.balance - event.amount)
-        return evolve(state, event)
-
-    out = fails(no_version, Fee, capsys)
-    assert "version did not move" in out
-    assert "state.version + 1" in out
-
-
-def test_mutating_the_state_is_named(capsys: pytest.CaptureFixture[str]) -> None:
-    def in_place(state: BankAccount, event: Any) -> BankAccount:
-        if isinstance(event, Fee):
-            state.balance -= event.amount  # type: ignore[misc]
-            return state
-        return evolve(state, event)
-
-    def sneaky(state: BankAccount, event: Any) -> BankAccount:
-        if isinstance(event, Fee):
-            object.__setattr__(state, "balance", state.balance - event.amount)
-            object.__setattr__(state, "version", state.version + 1)
-            return state
-        return evolve(state, event)
-
-    assert "tried to change the state in place" in fails(in_place, Fee, capsys)
-    assert "changed the state it was given" in fails(sneaky, Fee, capsys)
-
-
-def test_adding_the_fee_or_dropping_other_events_is_named(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    def adds(state: BankAccount, event: Any) -> BankAccount:
-        if isinstance(event, Fee):
-            return replace(state, balance=state.balance + event.amount, version=state.version + 1)
-        return evolve(state, event)
-
-    def fees_only(state: BankAccount, event: Any) -> BankAccount:
-        if isinstance(event, Fee):
-            return replace(state, balance=state.balance - event.amount, version=state.version + 1)
-        return replace(state, version=state.version + 1)
-
-    assert "takes money out" in fails(adds, Fee, capsys)
-    assert "hand every event that is not a FeeCharged to evolve" in fails(fees_only, Fee, capsys)
-
-
-def test_impure_answers_are_named(capsys: pytest.CaptureFixture[str]) -> None:
-    calls = [0]
-
-    def counting(state: BankAccount, event: Any) -> BankAccount:
-        calls[0] += 1
-        if isinstance(event, Fee):
-            fee = event.amount + calls[0] % 2
-            return replace(state, balance=state.balance - fee, version=state.version + 1)
-        return evolve(state, event)
-
-    assert "must be pure" in fails(counting, Fee, capsys)
-
-
-def test_unsolved_or_missing_answers_print_a_hint_and_never_raise(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    def stub(state: BankAccount, event: Any) -> BankAccount:
-        raise NotImplementedError
-
-    evolve_with_fees, fee_charged = solution()
-    assert "still raises NotImplementedError" in fails(stub, Fee, capsys)
-    assert "not defined yet" in fails(None, Fee, capsys)
-    assert "FeeCharged is not defined" in fails(evolve_with_fees, None, capsys)
-    assert "FeeCharged(250) does not work" in fails(evolve_with_fees, dict, capsys)
-    assert "returned None" in fails(lambda state, event: None, fee_charged, capsys)
