@@ -1,23 +1,15 @@
 """The projector panel: its buttons move checkpoints and read models as the projector does,
-its views show the right numbers, and the notebook 06 exercise check passes the solution and
-rejects wrong answers."""
+and its views show the right numbers."""
 
 from __future__ import annotations
 
-import runpy
-from pathlib import Path
-from typing import Any
 from uuid import UUID
 
-import duckdb
 import pytest
 
 from esbank import Bank, DuckDBEventStore, InvalidArgument, Projector, Queries, standard_projections
 from esbank.teach import SequentialIds, StepClock
-from esbank.teach.checks import check_largest_withdrawal
-from esbank.teach.projector_panel import (
-    LAG_COLUMNS,
-    PANEL_CLASS,
+from esbank.teach.projections import (
     ProjectorPanel,
     balances_html,
     lag_html,
@@ -25,8 +17,8 @@ from esbank.teach.projector_panel import (
     projector_panel,
     statement_html,
 )
-
-SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
+from esbank.teach.projections.checkpoints import LAG_COLUMNS
+from esbank.teach.projections.panel import PANEL_CLASS
 
 
 def new_panel(batch_size: int = 2) -> tuple[ProjectorPanel, UUID, UUID]:
@@ -143,93 +135,3 @@ def test_bad_arguments_say_what_was_wrong() -> None:
     other = DuckDBEventStore(":memory:", clock=StepClock())
     with pytest.raises(InvalidArgument, match="another store"):
         projector_panel(Bank(other), panel.projector, panel.queries)
-
-
-# -- the exercise check ---------------------------------------------------------------------
-def solution() -> type:
-    return runpy.run_path(str(SOLUTIONS / "06_exercise_1.py"))["LargestWithdrawal"]
-
-
-def with_sql(sql: str) -> type:
-    base = solution()
-
-    class Variant(base):  # type: ignore[misc, valid-type]
-        def apply(self, conn: duckdb.DuckDBPyConnection, source: str) -> None:
-            conn.execute(sql.format(source=source))
-
-    return Variant
-
-
-INSERT = (
-    "INSERT INTO largest_withdrawals SELECT CAST(aggregate_id AS UUID), {expr} "
-    "FROM {{source}} {where} GROUP BY aggregate_id {conflict}"
-)
-WHERE = "WHERE event_type = 'MoneyWithdrawn'"
-GREATEST = (
-    "ON CONFLICT (aggregate_id) DO UPDATE SET "
-    "amount = greatest(largest_withdrawals.amount, excluded.amount)"
-)
-
-
-def test_check_passes_the_solution(capsys: pytest.CaptureFixture[str]) -> None:
-    assert check_largest_withdrawal(solution()) is True
-    assert check_largest_withdrawal(solution()()) is True  # an instance works too
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    ("expr", "where", "conflict", "hint"),
-    [
-        ("max(change)", WHERE, GREATEST, "max(change) is the smallest withdrawal"),
-        ("max(abs(change))", "", GREATEST, "counting deposits"),
-        ("max(-change)", WHERE, "", "ON CONFLICT"),
-        (
-            "max(-change)",
-            WHERE,
-            "ON CONFLICT (aggregate_id) DO UPDATE SET amount = excluded.amount",
-            "a batch only sees its own events",
-        ),
-        ("max(-change)", WHERE, "ON CONFLICT DO NOTHING", "a batch only sees its own events"),
-        ("min(-change)", WHERE, GREATEST, "smallest withdrawal"),
-    ],
-)
-def test_check_rejects_wrong_sql_with_a_specific_hint(
-    expr: str, where: str, conflict: str, hint: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    answer = with_sql(INSERT.format(expr=expr, where=where, conflict=conflict))
-    assert check_largest_withdrawal(answer) is False
-    out = capsys.readouterr().out
-    assert out.startswith("❌") and "Hint:" in out
-    assert hint in out
-
-
-class Stub:
-    name = "largest_withdrawal"
-    tables = ("largest_withdrawals",)
-
-    def create(self, conn: Any) -> None:
-        raise NotImplementedError
-
-    def apply(self, conn: Any, source: str) -> None:
-        raise NotImplementedError
-
-
-class WrongTable(Stub):
-    tables = ("withdrawals",)
-
-
-@pytest.mark.parametrize(
-    ("answer", "says"),
-    [
-        (None, "not defined yet"),
-        (Stub, "NotImplementedError"),
-        (WrongTable, "tables is"),
-        (42, "has no name"),
-    ],
-)
-def test_check_never_raises_on_unfinished_answers(
-    answer: Any, says: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert check_largest_withdrawal(answer) is False
-    out = capsys.readouterr().out
-    assert out.startswith("❌") and says in out

@@ -1,18 +1,15 @@
-"""A projector panel: run a ``Projector`` one batch at a time and watch the read models follow.
+"""The projector panel of notebook 06: run a ``Projector`` one batch at a time and watch the
+read models follow.
 
-The logic lives in plain functions (:func:`lag_rows`, :func:`lag_html`, :func:`balances_html`,
-:func:`statement_html`) so it can be tested without a browser; :func:`projector_panel` only
-wires ipywidgets to them. Callbacks write to widget traits, never to stdout. The panel shows
-events behind as a count (head − checkpoint), never in seconds, so what it shows does not
-depend on when it is looked at.
+The ``*_html`` renderers are pure; :func:`projector_panel` only wires ipywidgets to them, to
+``Projector.step`` and to ``Bank.handle``. Callbacks write to widget traits, never to stdout.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 from uuid import UUID
 
 import ipywidgets as widgets
@@ -21,52 +18,27 @@ import pandas as pd
 from esbank.app.bank import Bank
 from esbank.app.projections import Projector
 from esbank.app.read_models import Queries
+from esbank.domain.arguments import require_int
 from esbank.domain.commands import DepositMoney
 from esbank.domain.errors import EsbankError, InvalidArgument
 from esbank.domain.money import format_cents
+from esbank.teach import ui
+from esbank.teach.projections.checkpoints import LAG_COLUMNS, lag_rows
 
 PANEL_CLASS = "esbank-projector"
-LAG_COLUMNS = ["projection", "checkpoint", "head", "events_behind"]
-STYLE = (
-    "<style>"
-    ".esbank-projector table, .esbank-projector-snapshot table "
-    "{border-collapse: collapse; margin: 0.3em 0 0.8em 0; font-size: 0.9em;}"
-    ".esbank-projector th, .esbank-projector td, .esbank-projector-snapshot th, "
-    ".esbank-projector-snapshot td {border: 1px solid #ccc; padding: 0.15em 0.5em;}"
-    ".esbank-behind {color: #a40000;} .esbank-caught-up {color: #1b5e20;}"
-    "</style>"
+STYLE = ui.table_style(
+    PANEL_CLASS, extra=".esbank-behind {color: #a40000;} .esbank-caught-up {color: #1b5e20;}"
 )
 """Scoped CSS for the panel's tables (only under the panel's classes)."""
 
 
-# -- the functional core -------------------------------------------------------------------
-def lag_rows(projector: Projector) -> pd.DataFrame:
-    """Per projection: its checkpoint, the head of the log and the events between them."""
-    head = projector.store.head_position()
-    rows = []
-    for name in projector.projections:
-        checkpoint = projector.checkpoint(name)
-        rows.append((name, checkpoint, head, head - checkpoint))
-    return pd.DataFrame(rows, columns=LAG_COLUMNS).astype(
-        {"checkpoint": "int64", "head": "int64", "events_behind": "int64"}
-    )
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], css: str) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
-        for row in rows
-    )
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
+# -- the pure renderers ----------------------------------------------------------------------
 def lag_html(lags: pd.DataFrame) -> str:
     """Render :func:`lag_rows` as a table, with a caught-up / behind line under it."""
     rows = [
         (r.projection, r.checkpoint, r.head, r.events_behind) for r in lags.itertuples(index=False)
     ]
-    table = _table(LAG_COLUMNS, rows, f"{PANEL_CLASS}-lag-table")
+    table = ui.table(LAG_COLUMNS, rows, css=f"{PANEL_CLASS}-lag-table")
     behind = int(lags["events_behind"].max()) if len(lags) else 0
     if behind:
         line = (
@@ -89,8 +61,8 @@ def balances_html(balances: pd.DataFrame) -> str:
         (str(r.aggregate_id), r.owner, format_cents(int(r.balance)), r.version)
         for r in balances.itertuples(index=False)
     ]
-    table = _table(
-        ["account", "owner", "balance", "version"], rows, f"{PANEL_CLASS}-balances-table"
+    table = ui.table(
+        ["account", "owner", "balance", "version"], rows, css=f"{PANEL_CLASS}-balances-table"
     )
     caption = "<b>Balances</b> (read model, largest first)"
     return f'<div class="{PANEL_CLASS}-balances">{caption}{table}</div>'
@@ -104,25 +76,21 @@ def statement_html(statement: pd.DataFrame, account_id: UUID | None) -> str:
             "for this account</div>"
         )
     rows = [
-        (
-            r.version,
-            r.position,
-            r.event_type,
-            f"{int(r.change):+,}",
-            format_cents(int(r.balance)),
-        )
+        (r.version, r.position, r.event_type, f"{int(r.change):+,}", format_cents(int(r.balance)))
         for r in statement.itertuples(index=False)
     ]
     headers = ["version", "position", "event_type", "change (¢)", "balance"]
-    table = _table(headers, rows, f"{PANEL_CLASS}-statement-table")
+    table = ui.table(headers, rows, css=f"{PANEL_CLASS}-statement-table")
     caption = f"<b>Statement</b> of {html.escape(str(account_id))} (read model)"
     return f'<div class="{PANEL_CLASS}-statement">{caption}{table}</div>'
 
 
 # -- the thin widget shell -----------------------------------------------------------------
 @dataclass(frozen=True, eq=False, repr=False)
-class ProjectorPanel:
+class ProjectorPanel(ui.Shell):
     """The widgets of one projector panel; display ``.widget`` (or the panel itself)."""
+
+    label: ClassVar[str] = "Projector panel"
 
     bank: Bank
     projector: Projector
@@ -168,7 +136,7 @@ class ProjectorPanel:
 
     def _say(self, text: str) -> str:
         self.messages.append(text)
-        self.message.value = f'<div class="{PANEL_CLASS}-message">{html.escape(text)}</div>'
+        self.message.value = ui.message(PANEL_CLASS, html.escape(text))
         self.refresh()
         return text
 
@@ -197,16 +165,53 @@ class ProjectorPanel:
         """The messages, checkpoints and read models as one HTML block: the panel, frozen."""
         lines = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
         messages = f"<b>Messages</b>, oldest first<ol>{lines}</ol>" if lines else ""
-        parts = (messages, self.lag.value, self.balances.value, self.statement.value)
-        return f'<div class="{PANEL_CLASS}-snapshot">{STYLE}{"".join(parts)}</div>'
+        return ui.snapshot(
+            PANEL_CLASS,
+            STYLE,
+            messages,
+            self.lag.value,
+            self.balances.value,
+            self.statement.value,
+        )
 
     def __repr__(self) -> str:
         return f"ProjectorPanel({self.summary()})"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        data: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = "Projector panel (run the cell in Jupyter to use it)"
-        return data
+
+def _check(bank: Bank, projector: Projector, **counts: int) -> None:
+    """Refuse a projector on another store, or counts that are not ints in range."""
+    if projector.store is not bank.store and projector.store.connection is not (
+        bank.store.connection
+    ):
+        raise InvalidArgument(
+            "the projector reads another store than the bank writes to; build both on one store"
+        )
+    minimums = {"deposit_amount": 1, "batch_size": 1, "max_batch": counts["batch_size"]}
+    for name, low in {**minimums, "max_rows": 1}.items():
+        require_int(name, counts[name], minimum=low)  # batch_size is checked before max_batch
+
+
+def _controls(
+    batch_size: int, max_batch: int, deposit_amount: int
+) -> tuple[widgets.IntSlider, widgets.Button, widgets.Button]:
+    """The batch-size slider, "Project next batch" and "Deposit"."""
+    slider = widgets.IntSlider(
+        value=batch_size, min=1, max=max_batch, description="Batch size", continuous_update=False
+    )
+    step = ui.button(
+        PANEL_CLASS,
+        "step",
+        "Project next batch",
+        "Apply the next batch of events (at most Batch size) to every read model",
+        "primary",
+    )
+    deposit = ui.button(
+        PANEL_CLASS,
+        "deposit",
+        f"Deposit {format_cents(deposit_amount)}",
+        "Write a deposit through the Bank: the log grows, the read models fall behind",
+    )
+    return ui.classed(PANEL_CLASS, "batch-size", slider), step, deposit
 
 
 def projector_panel(
@@ -226,56 +231,24 @@ def projector_panel(
     in the log) through the Bank; "Project next batch" runs one ``projector.step`` of at most
     the slider's number of events. The statement shown is ``account_id``'s.
     """
-    if projector.store is not bank.store and projector.store.connection is not (
-        bank.store.connection
-    ):
-        raise InvalidArgument(
-            "the projector reads another store than the bank writes to; build both on one store"
-        )
-    for name, value, low in (
-        ("deposit_amount", deposit_amount, 1),
-        ("batch_size", batch_size, 1),
-        ("max_batch", max_batch, batch_size),
-        ("max_rows", max_rows, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidArgument(f"{name} must be an int >= {low}, got {value!r}")
+    _check(
+        bank,
+        projector,
+        deposit_amount=deposit_amount,
+        batch_size=batch_size,
+        max_batch=max_batch,
+        max_rows=max_rows,
+    )
     if account_id is None:
         first = bank.store.read_all(limit=1)
         account_id = first[0].aggregate_id if first else None
-    slider = widgets.IntSlider(
-        value=batch_size, min=1, max=max_batch, description="Batch size", continuous_update=False
+    slider, step, deposit = _controls(batch_size, max_batch, deposit_amount)
+    hint = "Click a button: deposit to grow the log, project to catch up."
+    message = ui.classed(PANEL_CLASS, "message", widgets.HTML(ui.message(PANEL_CLASS, hint)))
+    lag, balances, statement = (
+        ui.classed(PANEL_CLASS, css, widgets.HTML()) for css in ("lag", "balances", "statement")
     )
-    step = widgets.Button(
-        description="Project next batch",
-        tooltip="Apply the next batch of events (at most Batch size) to every read model",
-        button_style="primary",
-    )
-    deposit = widgets.Button(
-        description=f"Deposit {format_cents(deposit_amount)}",
-        tooltip="Write a deposit through the Bank: the log grows, the read models fall behind",
-    )
-    for box, css in ((slider, "batch-size"), (step, "step"), (deposit, "deposit")):
-        box.add_class(f"{PANEL_CLASS}-{css}")
-    message = widgets.HTML(
-        f'<div class="{PANEL_CLASS}-message">Click a button: deposit to grow the log, '
-        "project to catch up.</div>"
-    )
-    lag, balances, statement = widgets.HTML(), widgets.HTML(), widgets.HTML()
-    for view, css in ((message, "message"), (lag, "lag"), (balances, "balances")):
-        view.add_class(f"{PANEL_CLASS}-{css}")
-    statement.add_class(f"{PANEL_CLASS}-statement")
-    root = widgets.VBox(
-        [
-            widgets.HTML(STYLE),
-            slider,
-            widgets.HBox([step, deposit]),
-            message,
-            lag,
-            widgets.HBox([balances, statement]),
-        ]
-    )
-    root.add_class(PANEL_CLASS)
+    children = [slider, widgets.HBox([step, deposit]), message, lag]
     panel = ProjectorPanel(
         bank=bank,
         projector=projector,
@@ -289,7 +262,7 @@ def projector_panel(
         lag=lag,
         balances=balances,
         statement=statement,
-        widget=root,
+        widget=ui.root(PANEL_CLASS, [*children, widgets.HBox([balances, statement])], css=STYLE),
         max_rows=max_rows,
     )
     step.on_click(lambda _button: panel.project_next_batch())
