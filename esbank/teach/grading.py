@@ -7,7 +7,7 @@ returns False.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -52,3 +52,33 @@ def not_callable(name: str, answer: Any, cell: str) -> bool:
 def show_events(events: Sequence[Event]) -> str:
     """Events as a list literal, e.g. ``[AccountOpened(owner='Ada', initial_balance=0)]``."""
     return "[" + ", ".join(repr(e) for e in events) + "]"
+
+
+def call(answer: Callable[..., Any], *args: Any) -> tuple[Any, Exception | None]:
+    """What the answer returned, or the exception it raised; ``NotImplementedError`` goes
+    through, so the check can say the answer is still a stub."""
+    try:
+        return answer(*args), None
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        return None, exc
+
+
+def first_mistake(
+    name: str,
+    answer: Any,
+    find: Callable[[Any], Mistake | None],
+    *,
+    stub_hint: str,
+    cell: str = "exercise",
+) -> bool | None:
+    """Print ❌ and return False when ``answer`` is no function, still a stub, or ``find``
+    finds a mistake in it; None when ``find`` found nothing wrong (the check goes on)."""
+    if not callable(answer):
+        return not_callable(name, answer, cell)
+    try:
+        mistake = find(answer)
+    except NotImplementedError:
+        return still_a_stub(name, stub_hint)
+    return None if mistake is None else failed(*mistake)

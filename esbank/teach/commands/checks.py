@@ -21,7 +21,9 @@ from esbank.domain.events import (
 from esbank.teach.grading import (
     ACCOUNT,
     Mistake,
+    call,
     failed,
+    first_mistake,
     not_callable,
     passed,
     show_events,
@@ -96,14 +98,9 @@ def _state(balance: int) -> BankAccount:
 def _call(
     decide_with_limit: Decide, command: Command, state: BankAccount
 ) -> tuple[Any, BaseException | None]:
-    """What the answer returned (a tuple) or raised; ``NotImplementedError`` goes through."""
-    try:
-        result = decide_with_limit(command, state)
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        return None, exc
-    return (tuple(result) if isinstance(result, list | tuple) else result), None
+    """What the answer returned (a list becomes a tuple) or raised."""
+    result, error = call(decide_with_limit, command, state)
+    return (tuple(result) if isinstance(result, list | tuple) else result), error
 
 
 def _outcome(result: Any, error: BaseException | None, *, message: bool = True) -> str:
@@ -180,18 +177,16 @@ def check_withdrawal_limit(decide_with_limit: Decide | None) -> bool:
 
     Everything else must behave exactly as ``esbank.decide``.
     """
-    if not callable(decide_with_limit):
-        return not_callable("decide_with_limit", decide_with_limit, "exercise 2")
-    try:
-        mistake = _limit_mistake(decide_with_limit) or _old_rules_mistake(decide_with_limit)
-    except NotImplementedError:
-        return still_a_stub(
-            "decide_with_limit",
-            "replace the raise: refuse a WithdrawMoney above WITHDRAWAL_LIMIT, otherwise "
-            "return decide(command, state).",
-        )
-    if mistake is not None:
-        return failed(*mistake)
+    wrong = first_mistake(
+        "decide_with_limit",
+        decide_with_limit,
+        lambda answer: _limit_mistake(answer) or _old_rules_mistake(answer),
+        stub_hint="replace the raise: refuse a WithdrawMoney above WITHDRAWAL_LIMIT, otherwise "
+        "return decide(command, state).",
+        cell="exercise 2",
+    )
+    if wrong is not None:
+        return wrong
     return passed(
         "decide_with_limit keeps every old rule and adds one: a withdrawal above "
         f"{WITHDRAWAL_LIMIT} cents is refused with a DomainError that names the limit."

@@ -15,7 +15,7 @@ from esbank.app.projections import Lag, Projector
 from esbank.app.read_models import standard_projections
 from esbank.domain.commands import DepositMoney
 from esbank.teach.determinism import SequentialIds, StepClock, memory_store
-from esbank.teach.grading import Mistake, failed, not_callable, passed, still_a_stub
+from esbank.teach.grading import Mistake, call, failed, first_mistake, passed
 
 LagMetrics = Callable[..., Any]
 Log = list[tuple[int, datetime]]
@@ -50,11 +50,11 @@ CASES: list[tuple[Log, int, datetime, int, tuple[int, float, bool], str]] = [
 """(log, checkpoint, now, threshold, expected answer, the hint if the answer differs)."""
 
 
-def _shape_mistake(call: str, got: Any) -> Mistake | None:
+def _shape_mistake(shown: str, got: Any) -> Mistake | None:
     """Why ``got`` is not ``(events_behind: int, seconds_behind: float, healthy: bool)``."""
     if not isinstance(got, tuple) or len(got) != 3:
         return (
-            f"{call} returned {got!r}.",
+            f"{shown} returned {got!r}.",
             "return a tuple of three: (events_behind, seconds_behind, healthy).",
         )
     behind, seconds, healthy = got
@@ -66,7 +66,7 @@ def _shape_mistake(call: str, got: Any) -> Mistake | None:
         or not isinstance(healthy, bool)
     ):
         return (
-            f"{call} returned {got!r}.",
+            f"{shown} returned {got!r}.",
             "events_behind is an int, seconds_behind a float (timedelta.total_seconds()), "
             "healthy a bool.",
         )
@@ -79,22 +79,19 @@ def _case_mistake(lag_metrics: LagMetrics) -> Mistake | None:
     ``NotImplementedError`` goes through: the caller says the answer is still a stub.
     """
     for log, checkpoint, now, threshold, expected, hint in CASES:
-        call = (
+        shown = (
             f"lag_metrics(<{len(log)} events>, checkpoint={checkpoint}, now=t0+"
             f"{(now - T0).total_seconds():g}s, threshold={threshold})"
         )
-        try:
-            got = lag_metrics(list(log), checkpoint, now, threshold)
-        except NotImplementedError:
-            raise
-        except Exception as exc:
-            return f"{call} raised {type(exc).__name__}: {exc}", hint
-        shape = _shape_mistake(call, got)
+        got, error = call(lag_metrics, list(log), checkpoint, now, threshold)
+        if error is not None:
+            return f"{shown} raised {type(error).__name__}: {error}", hint
+        shape = _shape_mistake(shown, got)
         if shape is not None:
             return shape
         behind, seconds, healthy = got
         if (behind, round(float(seconds), 6), healthy) != expected:
-            return f"{call} returned {got!r}, expected {expected!r}.", hint
+            return f"{shown} returned {got!r}, expected {expected!r}.", hint
     return None
 
 
@@ -142,18 +139,15 @@ def check_lag_metrics(lag_metrics: LagMetrics | None) -> bool:
     Returns ``(events_behind, seconds_behind, healthy)``: head − checkpoint, the age at ``now``
     of the oldest unapplied event (0.0 when caught up), and ``events_behind <= threshold``.
     """
-    if not callable(lag_metrics):
-        return not_callable("lag_metrics", lag_metrics, "exercise")
-    try:
-        mistake = _case_mistake(lag_metrics)
-    except NotImplementedError:
-        return still_a_stub(
-            "lag_metrics",
-            "replace the raise: return (head − checkpoint, age of the oldest unapplied "
-            "event in seconds, events_behind <= threshold).",
-        )
-    if mistake is not None:
-        return failed(*mistake)
+    wrong = first_mistake(
+        "lag_metrics",
+        lag_metrics,
+        _case_mistake,
+        stub_hint="replace the raise: return (head − checkpoint, age of the oldest unapplied "
+        "event in seconds, events_behind <= threshold).",
+    )
+    if wrong is not None:
+        return wrong
     real, log = _real_lag()
     mistake = _real_mistake(lag_metrics, real, log)
     if mistake is not None:

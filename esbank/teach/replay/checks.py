@@ -13,7 +13,7 @@ from typing import Any
 
 from esbank.domain.account import BankAccount, evolve
 from esbank.domain.events import AccountClosed, AccountOpened, MoneyDeposited, MoneyWithdrawn
-from esbank.teach.grading import ACCOUNT, Mistake, failed, not_callable, passed, still_a_stub
+from esbank.teach.grading import ACCOUNT, Mistake, call, first_mistake, passed
 
 Evolve = Callable[[BankAccount, Any], BankAccount]
 
@@ -80,11 +80,20 @@ def _fee_class_mistake(fee_charged: Any) -> Mistake | None:
     return None
 
 
+HISTORY_TITLES = (
+    "a fee right after opening",
+    "fees between deposits and withdrawals",
+    "a fee that empties the account, then closing it",
+)
+
+
 def _histories(fee_charged: type) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """The histories the answer folds, each with its title (:data:`HISTORY_TITLES`)."""
+    first, mixed, emptied = HISTORY_TITLES
     return (
-        ("a fee right after opening", (AccountOpened("Ada", 10_000), fee_charged(250))),
+        (first, (AccountOpened("Ada", 10_000), fee_charged(250))),
         (
-            "fees between deposits and withdrawals",
+            mixed,
             (
                 AccountOpened("Ada", 10_000),
                 MoneyDeposited(2_500),
@@ -93,10 +102,7 @@ def _histories(fee_charged: type) -> tuple[tuple[str, tuple[Any, ...]], ...]:
                 fee_charged(100),
             ),
         ),
-        (
-            "a fee that empties the account, then closing it",
-            (AccountOpened("Bo", 500), fee_charged(500), AccountClosed()),
-        ),
+        (emptied, (AccountOpened("Bo", 500), fee_charged(500), AccountClosed())),
     )
 
 
@@ -113,46 +119,44 @@ def _step(
 
     ``NotImplementedError`` goes through: the caller says the answer is still a stub.
     """
-    call = f"evolve_with_fees({_brief(state)}, {event!r})"
+    shown = f"{where}: evolve_with_fees({_brief(state)}, {event!r})"
     before = (state.id, state.owner, state.balance, state.version, state.is_open)
-    try:
-        got = evolve_with_fees(state, event)
-        again = evolve_with_fees(state, event)
-    except NotImplementedError:
-        raise
-    except FrozenInstanceError as exc:
+    got, error = call(evolve_with_fees, state, event)
+    if error is None:
+        again, error = call(evolve_with_fees, state, event)
+    if isinstance(error, FrozenInstanceError):
         return (
-            f"{where}: {call} tried to change the state in place ({type(exc).__name__}: {exc}).",
+            f"{shown} tried to change the state in place ({type(error).__name__}: {error}).",
             "BankAccount is frozen, and evolve never mutates: return a new state, e.g. "
             "dataclasses.replace(state, balance=..., version=state.version + 1).",
         )
-    except Exception as exc:
+    if error is not None:
         hint = (
             "a FeeCharged only takes its amount off the balance and adds 1 to the version."
             if is_fee
             else "hand every event that is not a FeeCharged to evolve(state, event)."
         )
-        return f"{where}: {call} raised {type(exc).__name__}: {exc}", hint
+        return f"{shown} raised {type(error).__name__}: {error}", hint
     if (state.id, state.owner, state.balance, state.version, state.is_open) != before:
         return (
-            f"{where}: {call} changed the state it was given.",
+            f"{shown} changed the state it was given.",
             "never modify the input: the old state must stay as it was (time travel "
             "relies on it); build the next state with dataclasses.replace(state, ...).",
         )
     if not isinstance(got, BankAccount):
         return (
-            f"{where}: {call} returned {got!r} ({type(got).__name__}).",
+            f"{shown} returned {got!r} ({type(got).__name__}).",
             "return the next state, a BankAccount (e.g. from dataclasses.replace).",
         )
     if got != again:
         return (
-            f"{where}: {call} returned {_brief(got)} once and {_brief(again)} the second time.",
+            f"{shown} returned {_brief(got)} once and {_brief(again)} the second time.",
             "evolve must be pure: the same state and event always give the same "
             "state, so use no counters, globals, clock or randomness.",
         )
     if got != expected:
         return (
-            f"{where}: {call} returned {_brief(got)}, expected {_brief(expected)}.",
+            f"{shown} returned {_brief(got)}, expected {_brief(expected)}.",
             _fee_mistake(state, event, got, is_fee),
         )
     return got
@@ -183,26 +187,30 @@ def check_evolve_with_fees(
     A fee takes its amount off the balance and adds 1 to the version, in a new state; every
     other event gives exactly what ``esbank.evolve`` gives.
     """
-    if not callable(evolve_with_fees):
-        return not_callable("evolve_with_fees", evolve_with_fees, "exercise")
-    wrong_class = _fee_class_mistake(fee_charged)
-    if wrong_class is not None:
-        return failed(*wrong_class)
-    assert isinstance(fee_charged, type)
-    histories = _histories(fee_charged)
-    try:
-        for title, events in histories:
-            mistake = _fold(evolve_with_fees, fee_charged, title, events)
+
+    def find(answer: Evolve) -> Mistake | None:
+        wrong_class = _fee_class_mistake(fee_charged)
+        if wrong_class is not None:
+            return wrong_class
+        assert isinstance(fee_charged, type)
+        for title, events in _histories(fee_charged):
+            mistake = _fold(answer, fee_charged, title, events)
             if mistake is not None:
-                return failed(*mistake)
-    except NotImplementedError:
-        return still_a_stub(
-            "evolve_with_fees",
-            "replace the raise: for a FeeCharged return a new state with the fee taken "
-            "off and version + 1; for any other event return evolve(state, event).",
-        )
+                return mistake
+        return None
+
+    wrong = first_mistake(
+        "evolve_with_fees",
+        evolve_with_fees,
+        find,
+        stub_hint="replace the raise: for a FeeCharged return a new state with the fee taken "
+        "off and version + 1; for any other event return evolve(state, event).",
+    )
+    if wrong is not None:
+        return wrong
+    folded = len(HISTORY_TITLES)
     return passed(
-        f"evolve_with_fees folds {len(histories)} histories into the expected state after every "
+        f"evolve_with_fees folds {folded} histories into the expected state after every "
         "event: a new event type needs one new case in evolve, and the old events replay "
         "exactly as before."
     )

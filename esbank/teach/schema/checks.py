@@ -18,7 +18,7 @@ from esbank.eventstore.codec import REGISTRY
 from esbank.eventstore.duckdb_store import DuckDBEventStore
 from esbank.eventstore.errors import CorruptEvent, StoreError
 from esbank.teach.determinism import SequentialIds, StepClock, memory_store
-from esbank.teach.grading import Mistake, failed, not_callable, passed, still_a_stub
+from esbank.teach.grading import Mistake, call, failed, first_mistake, passed
 from esbank.teach.legacy_rows import LegacyRow, write_rows
 
 Upcaster = Callable[[dict[str, Any]], Any]
@@ -58,40 +58,37 @@ def _upcaster_call(
     """Call the answer on one case's payload: why it is wrong, or None."""
     given, expected, hint = copy.deepcopy(case)
     before = copy.deepcopy(given)
-    call = f"deposited_v2_to_v3({before!r})"
-    try:
-        got = upcaster(given)
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        return f"{call} raised {type(exc).__name__}: {exc}", hint
+    shown = f"deposited_v2_to_v3({before!r})"
+    got, error = call(upcaster, given)
+    if error is not None:
+        return f"{shown} raised {type(error).__name__}: {error}", hint
     if given != before:
         return (
-            f"{call} changed its input to {given!r}.",
+            f"{shown} changed its input to {given!r}.",
             "never modify the payload you are given (the same stored row is read again and "
             "again, and the chain shows each step): build a new dict, e.g. "
             "{k: v for k, v in payload.items() if k != ...}.",
         )
     if not isinstance(got, dict):
         return (
-            f"{call} returned {got!r} ({type(got).__name__}).",
+            f"{shown} returned {got!r} ({type(got).__name__}).",
             "return the v3 payload, a new dict.",
         )
     if "amount_cents" in got:
         return (
-            f"{call} returned {got!r}, which still has amount_cents.",
+            f"{shown} returned {got!r}, which still has amount_cents.",
             "a rename removes the old name: leave amount_cents out of the new dict, or the v3 "
             "payload has two names for one fact (and SQL or a later step may read the stale one).",
         )
     dropped = [k for k in before if k != "amount_cents" and k not in got]
     if dropped:
         return (
-            f"{call} returned {got!r}: it dropped {', '.join(map(repr, dropped))}.",
+            f"{shown} returned {got!r}: it dropped {', '.join(map(repr, dropped))}.",
             "weak schema: carry every field you do not know along unchanged; a newer writer "
             "may have added it, and an upcaster is no place to lose data.",
         )
     if got != expected:
-        return f"{call} returned {got!r}, expected {expected!r}.", hint
+        return f"{shown} returned {got!r}, expected {expected!r}.", hint
     return None
 
 
@@ -105,11 +102,8 @@ def _payload_mistake(upcaster: Upcaster) -> Mistake | None:
         if wrong is not None:
             return wrong
     broken = {"cents": 5}
-    try:
-        got = upcaster(dict(broken))
-    except NotImplementedError:
-        raise
-    except Exception:
+    got, error = call(upcaster, dict(broken))
+    if error is not None:
         return None
     return (
         f"deposited_v2_to_v3({broken!r}) returned {got!r}, but that payload has no "
@@ -184,18 +178,15 @@ def _through_the_store(upcaster: Upcaster) -> Mistake | str:
 
 def check_deposited_v2_to_v3(upcaster: Upcaster | None) -> bool:
     """Notebook 05, exercise 1: the MoneyDeposited v2 → v3 upcaster, by hand and in a store."""
-    if not callable(upcaster):
-        return not_callable("deposited_v2_to_v3", upcaster, "exercise")
-    try:
-        mistake = _payload_mistake(upcaster)
-    except NotImplementedError:
-        return still_a_stub(
-            "deposited_v2_to_v3",
-            "replace the raise: return a new dict with every field except amount_cents, plus "
-            "amount set to the value of amount_cents.",
-        )
-    if mistake is not None:
-        return failed(*mistake)
+    wrong = first_mistake(
+        "deposited_v2_to_v3",
+        upcaster,
+        _payload_mistake,
+        stub_hint="replace the raise: return a new dict with every field except amount_cents, "
+        "plus amount set to the value of amount_cents.",
+    )
+    if wrong is not None:
+        return wrong
     found = _through_the_store(upcaster)
     if not isinstance(found, str):
         return failed(*found)

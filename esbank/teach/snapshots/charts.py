@@ -16,6 +16,16 @@ from esbank.teach.replay_cost import COST_COLUMNS
 from esbank.teach.snapshots.tradeoff import tradeoff
 
 
+def _counts(ax: Axes, xlabel: str, ylabel: str) -> None:
+    """Both axes count things: labels with units, thousands separators, y from 0, a grid."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.xaxis.set_major_formatter(thousands())
+    ax.yaxis.set_major_formatter(thousands())
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+
+
 def plot_replay_cost(table: pd.DataFrame, every: int, *, ax: Axes | None = None) -> Figure:
     """Events replayed against stream length, one line without and one with snapshots.
 
@@ -51,12 +61,7 @@ def plot_replay_cost(table: pd.DataFrame, every: int, *, ax: Axes | None = None)
         f"with a snapshot every {interval} events it never replays more than {interval - 1}",
         fontsize=10,
     )
-    ax.set_xlabel("stream length (events in the account)")
-    ax.set_ylabel("events replayed by one load (events)")
-    ax.xaxis.set_major_formatter(thousands())
-    ax.yaxis.set_major_formatter(thousands())
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
+    _counts(ax, "stream length (events in the account)", "events replayed by one load (events)")
     ax.legend(loc="upper left")
     return fig
 
@@ -81,13 +86,8 @@ def plot_loads(stream_length: int, every: int, *, ax: Axes | None = None) -> Fig
     if interval > length:
         title = f"Every {interval} > {length:,} events: no snapshot yet, loads replay it all"
     ax.set_title(title, fontsize=9.5)
-    ax.set_xlabel("version loaded (events in the stream so far)")
-    ax.set_ylabel("events replayed (events)")
-    ax.xaxis.set_major_formatter(thousands())
-    ax.yaxis.set_major_formatter(thousands())
+    _counts(ax, "version loaded (events in the stream so far)", "events replayed (events)")
     ax.set_xlim(0, length + 1)
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
     return fig
 
@@ -115,11 +115,6 @@ def plot_tradeoff(stream_length: int, every: int, *, ax: Axes | None = None) -> 
         f"at most {chosen.worst_replay:,} events per load",
         fontsize=9.5,
     )
-    ax.set_xlabel("snapshot interval N (events, log scale)")
-    ax.set_ylabel("count (rows or events, log scale)")
-    ax.xaxis.set_major_formatter(thousands())
-    ax.yaxis.set_major_formatter(thousands())
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
+    _counts(ax, "snapshot interval N (events, log scale)", "count (rows or events, log scale)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
     return fig

@@ -13,7 +13,7 @@ from esbank.app.bank import Bank
 from esbank.app.snapshots import snapshot_due as esbank_due
 from esbank.domain.commands import DepositMoney, OpenAccount
 from esbank.teach.determinism import SequentialIds, memory_store
-from esbank.teach.grading import ACCOUNT, Mistake, failed, not_callable, passed, still_a_stub
+from esbank.teach.grading import ACCOUNT, Mistake, call, failed, first_mistake, passed
 
 Due = Callable[[int, int, int | None], Any]
 
@@ -103,24 +103,21 @@ def _rule_mistake(snapshot_due: Due) -> Mistake | None:
     """
     for before, after, every in CASES:
         expected = esbank_due(before, after, every)
-        call = f"snapshot_due({before}, {after}, {every})"
-        try:
-            got = snapshot_due(before, after, every)
-        except NotImplementedError:
-            raise
-        except Exception as exc:
+        shown = f"snapshot_due({before}, {after}, {every})"
+        got, error = call(snapshot_due, before, after, every)
+        if error is not None:
             return (
-                f"{call} raised {type(exc).__name__}: {exc}",
+                f"{shown} raised {type(error).__name__}: {error}",
                 _due_hint(before, after, every, expected),
             )
         if not isinstance(got, bool):
             return (
-                f"{call} returned {got!r} ({type(got).__name__}).",
+                f"{shown} returned {got!r} ({type(got).__name__}).",
                 "return True or False (a comparison such as `a < b` is already a bool).",
             )
         if got != expected:
             return (
-                f"{call} returned {got}, expected {expected}.",
+                f"{shown} returned {got}, expected {expected}.",
                 _due_hint(before, after, every, expected),
             )
     return None
@@ -133,18 +130,15 @@ def check_snapshot_due(snapshot_due: Due | None) -> bool:
     multiple of ``every`` (a batch may jump past it); False when ``every`` is None. Compared
     with esbank's own rule on a grid of cases, then with the snapshots a real Bank writes.
     """
-    if not callable(snapshot_due):
-        return not_callable("snapshot_due", snapshot_due, "exercise")
-    try:
-        mistake = _rule_mistake(snapshot_due)
-    except NotImplementedError:
-        return still_a_stub(
-            "snapshot_due",
-            "replace the raise: return True when the append from `before` to `after` "
-            "passes or reaches a multiple of `every`, and False when every is None.",
-        )
-    if mistake is not None:
-        return failed(*mistake)
+    wrong = first_mistake(
+        "snapshot_due",
+        snapshot_due,
+        _rule_mistake,
+        stub_hint="replace the raise: return True when the append from `before` to `after` "
+        "passes or reaches a multiple of `every`, and False when every is None.",
+    )
+    if wrong is not None:
+        return wrong
     try:
         written, predicted = _bank_snapshots(snapshot_due)
     except Exception as exc:
