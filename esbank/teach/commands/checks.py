@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from esbank.domain.account import BankAccount, replay
+from esbank.domain.arguments import is_int
 from esbank.domain.commands import Command, DepositMoney, WithdrawMoney
 from esbank.domain.errors import AccountNotOpen, DomainError, InsufficientFunds
 from esbank.domain.events import (
@@ -22,12 +23,9 @@ from esbank.teach.grading import (
     ACCOUNT,
     Mistake,
     call,
-    failed,
     first_mistake,
-    not_callable,
     passed,
     show_events,
-    still_a_stub,
 )
 
 WITHDRAWAL_LIMIT = 100_000
@@ -58,32 +56,36 @@ BALANCE_CASES: tuple[tuple[tuple[Event, ...], str], ...] = (
 )
 
 
-def check_balance_of(balance_of: Callable[[Sequence[Event]], int] | None) -> bool:
-    """Exercise 1: ``balance_of(events)`` returns the balance in cents after ``events``."""
-    if not callable(balance_of):
-        return not_callable("balance_of", balance_of, "exercise 1")
+def _balance_mistake(balance_of: Callable[[Sequence[Event]], int]) -> Mistake | None:
+    """The first history whose balance the answer gets wrong, or None."""
     for events, hint in BALANCE_CASES:
         expected = replay(events, account_id=ACCOUNT).balance
-        try:
-            got = balance_of(list(events))
-        except NotImplementedError:
-            return still_a_stub(
-                "balance_of",
-                "replace the raise with a loop: start at 0 and let each event change the balance.",
-            )
-        except Exception as exc:
-            return failed(
-                f"balance_of({show_events(events)}) raised {type(exc).__name__}: {exc}", hint
-            )
-        if isinstance(got, bool) or not isinstance(got, int):
-            return failed(
-                f"balance_of({show_events(events)}) returned {got!r} ({type(got).__name__}).",
+        shown = f"balance_of({show_events(events)})"
+        got, error = call(balance_of, list(events))
+        if error is not None:
+            return f"{shown} raised {type(error).__name__}: {error}", hint
+        if not is_int(got):
+            return (
+                f"{shown} returned {got!r} ({type(got).__name__}).",
                 "return an int number of cents: money is never a float here.",
             )
         if got != expected:
-            return failed(
-                f"balance_of({show_events(events)}) returned {got}, expected {expected}.", hint
-            )
+            return f"{shown} returned {got}, expected {expected}.", hint
+    return None
+
+
+def check_balance_of(balance_of: Callable[[Sequence[Event]], int] | None) -> bool:
+    """Exercise 1: ``balance_of(events)`` returns the balance in cents after ``events``."""
+    wrong = first_mistake(
+        "balance_of",
+        balance_of,
+        _balance_mistake,
+        stub_hint="replace the raise with a loop: start at 0 and let each event change the "
+        "balance.",
+        cell="exercise 1",
+    )
+    if wrong is not None:
+        return wrong
     return passed(
         f"balance_of agrees with replay on {len(BALANCE_CASES)} histories: the state is "
         "a fold of the events, and evolve is the step of that fold."

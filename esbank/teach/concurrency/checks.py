@@ -17,7 +17,7 @@ from esbank.domain.errors import InsufficientFunds
 from esbank.domain.events import AccountOpened, Event, MoneyDeposited, MoneyWithdrawn
 from esbank.eventstore.errors import ConcurrencyConflict
 from esbank.teach.determinism import memory_store
-from esbank.teach.grading import ACCOUNT, failed, not_callable, passed, still_a_stub
+from esbank.teach.grading import ACCOUNT, Mistake, first_mistake, passed
 
 
 class _RunawayLoop(BaseException):
@@ -230,6 +230,32 @@ def _judge_retry(
     return None
 
 
+def _run(
+    handle_with_retry: Callable[..., Any], store: _RivalStore, case: _RetryCase
+) -> tuple[Any, BaseException | None]:
+    """What the answer returned, or what it raised (a runaway loop too); only
+    ``NotImplementedError`` goes through, so the check can say the answer is still a stub."""
+    try:
+        return handle_with_retry(store, case.command, case.max_retries), None
+    except NotImplementedError:
+        raise
+    except (Exception, _RunawayLoop) as exc:
+        return None, exc
+
+
+def _case_mistake(handle_with_retry: Callable[..., Any]) -> Mistake | None:
+    """The first case the answer handles wrong, or None."""
+    for case in _RETRY_CASES:
+        store = _RivalStore(case.opening_balance, case.rival)
+        try:
+            hint = _judge_retry(case, store, *_run(handle_with_retry, store, case))
+        finally:
+            store.inner.close()
+        if hint is not None:
+            return f"case '{case.title}': not right yet.", hint
+    return None
+
+
 def check_handle_with_retry(handle_with_retry: Callable[..., Any] | None) -> bool:
     """Notebook 02, exercise 1: ``handle_with_retry(store, command, max_retries)``.
 
@@ -237,29 +263,15 @@ def check_handle_with_retry(handle_with_retry: Callable[..., Any] | None) -> boo
     just before the answer's appends; the answer must reload and decide again after a
     conflict, let a rule's refusal through, and give up after ``max_retries`` retries.
     """
-    if not callable(handle_with_retry):
-        return not_callable("handle_with_retry", handle_with_retry, "exercise")
-    for case in _RETRY_CASES:
-        store = _RivalStore(case.opening_balance, case.rival)
-        returned: Any = None
-        raised: BaseException | None = None
-        try:
-            returned = handle_with_retry(store, case.command, case.max_retries)
-        except NotImplementedError:
-            store.inner.close()
-            return still_a_stub(
-                "handle_with_retry",
-                "replace the raise with the loop: load (read_stream + replay), decide, append "
-                "at expected_version=state.version; on ConcurrencyConflict go round again.",
-            )
-        except (Exception, _RunawayLoop) as exc:
-            raised = exc
-        try:
-            hint = _judge_retry(case, store, returned, raised)
-        finally:
-            store.inner.close()
-        if hint is not None:
-            return failed(f"case '{case.title}': not right yet.", hint)
+    wrong = first_mistake(
+        "handle_with_retry",
+        handle_with_retry,
+        _case_mistake,
+        stub_hint="replace the raise with the loop: load (read_stream + replay), decide, append "
+        "at expected_version=state.version; on ConcurrencyConflict go round again.",
+    )
+    if wrong is not None:
+        return wrong
     return passed(
         f"handle_with_retry handles all {len(_RETRY_CASES)} cases: it reloads and decides again "
         "after a conflict, lets a rule's refusal through, and gives up after max_retries."

@@ -13,6 +13,7 @@ from typing import Any
 from esbank.app.bank import Bank
 from esbank.app.projections import Lag, Projector
 from esbank.app.read_models import standard_projections
+from esbank.domain.arguments import is_int
 from esbank.domain.commands import DepositMoney
 from esbank.teach.determinism import SequentialIds, StepClock, memory_store
 from esbank.teach.grading import Mistake, call, failed, first_mistake, passed
@@ -59,8 +60,7 @@ def _shape_mistake(shown: str, got: Any) -> Mistake | None:
         )
     behind, seconds, healthy = got
     if (
-        isinstance(behind, bool)
-        or not isinstance(behind, int)
+        not is_int(behind)
         or isinstance(seconds, bool)
         or not isinstance(seconds, int | float)
         or not isinstance(healthy, bool)
