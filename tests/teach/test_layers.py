@@ -38,18 +38,20 @@ SHARED_MODULES = sorted(p.stem for p in TEACH.glob("*.py") if p.name != "__init_
 TEACH_SOURCES = sorted(TEACH.rglob("*.py"))
 
 
-def imported(tree: ast.AST) -> set[str]:
-    """Every module an AST imports: ``from a.b import c`` counts ``a.b`` and ``a.b.c``."""
-    names: set[str] = set()
+def imported(tree: ast.AST, *, names: bool = True) -> set[str]:
+    """Every module an AST imports from; with ``names``, ``from a.b import c`` also counts
+    ``a.b.c`` (``c`` may be a module)."""
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             assert node.level == 0, "use absolute imports"
             module = node.module or ""
-            names.add(module)
-            names.update(f"{module}.{alias.name}" for alias in node.names)
-    return names
+            found.add(module)
+            if names:
+                found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
 
 
 def esbank_imports(source: Path) -> set[str]:
@@ -124,13 +126,7 @@ def code_cells(notebook: Path) -> str:
 
 def sources(tree: ast.AST) -> set[str]:
     """The esbank modules an AST imports from (``from a.b import c`` gives ``a.b``)."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            found.add(node.module or "")
-    return {n for n in found if n == "esbank" or n.startswith("esbank.")}
+    return {n for n in imported(tree, names=False) if n == "esbank" or n.startswith("esbank.")}
 
 
 def check_notebook_imports(modules: set[str], lesson: str | None, where: str) -> None:

@@ -16,7 +16,6 @@ from esbank.teach.schema import (
     LEGACY_ROWS,
     LEGACY_START,
     write_as_current,
-    write_legacy_history,
 )
 
 ADA, CY = LEGACY_ACCOUNTS["Ada"], LEGACY_ACCOUNTS["Cy"]
@@ -24,13 +23,6 @@ ADA, CY = LEGACY_ACCOUNTS["Ada"], LEGACY_ACCOUNTS["Cy"]
 
 def new_store() -> DuckDBEventStore:
     return memory_store()
-
-
-@pytest.fixture
-def legacy() -> DuckDBEventStore:
-    store = new_store()
-    write_legacy_history(store)
-    return store
 
 
 def test_write_rows_continues_streams_and_positions(legacy: DuckDBEventStore) -> None:

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 import pandas as pd
 import pytest
 
-from esbank import Bank, DepositMoney, InvalidArgument, OpenAccount
-from esbank.teach import SequentialIds
-from esbank.teach.determinism import memory_store
+from esbank import InvalidArgument
 from esbank.teach.replay_cost import COST_COLUMNS, TIMING_COLUMNS, replay_cost_table, time_loads
-
-ACCOUNT = UUID(int=0xACC)
-
-
-def bank_grown_one_event_at_a_time(length: int, every: int) -> Bank:
-    """A real bank whose single account got its ``length`` events one command at a time."""
-    bank = Bank(memory_store(), new_id=SequentialIds(prefix=0xB), snapshot_every=every)
-    bank.handle(OpenAccount(ACCOUNT, "Ada", 100))
-    for _ in range(length - 1):
-        bank.handle(DepositMoney(ACCOUNT, 1))
-    return bank
+from teach.stores import GROWN_ACCOUNT, bank_grown_one_event_at_a_time
 
 
 def test_replay_cost_table_is_measured_and_deterministic() -> None:
@@ -43,7 +30,7 @@ def test_replay_cost_table_agrees_with_separate_streams() -> None:
     table = replay_cost_table([7, 13], 5)
     for length, replayed in zip(table["stream_length"], table["replayed_with"], strict=True):
         bank = bank_grown_one_event_at_a_time(int(length), 5)
-        assert bank.load_with_report(ACCOUNT)[1].events_replayed == replayed
+        assert bank.load_with_report(GROWN_ACCOUNT)[1].events_replayed == replayed
 
 
 def test_time_loads_returns_milliseconds() -> None:

@@ -7,8 +7,6 @@ import json
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from esbank import (
     AccountOpened,
     Bank,
@@ -35,13 +33,6 @@ ADA, BO, CY = (LEGACY_ACCOUNTS[name] for name in ("Ada", "Bo", "Cy"))
 
 def new_store() -> DuckDBEventStore:
     return memory_store()
-
-
-@pytest.fixture
-def legacy() -> DuckDBEventStore:
-    store = new_store()
-    write_legacy_history(store)
-    return store
 
 
 def raw(store: DuckDBEventStore) -> list[tuple[Any, ...]]:

@@ -16,7 +16,6 @@ from esbank.teach.schema import (
     LegacyRow,
     SchemaPanel,
     schema_panel,
-    write_legacy_history,
     write_rows,
 )
 from esbank.teach.schema.panel import PANEL_CLASS
@@ -26,13 +25,6 @@ CY = LEGACY_ACCOUNTS["Cy"]
 
 def new_store() -> DuckDBEventStore:
     return memory_store()
-
-
-@pytest.fixture
-def legacy() -> DuckDBEventStore:
-    store = new_store()
-    write_legacy_history(store)
-    return store
 
 
 def test_panel_has_stable_classes_and_descriptive_names(legacy: DuckDBEventStore) -> None:

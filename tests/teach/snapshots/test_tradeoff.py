@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 import pytest
 
-from esbank import Bank, DepositMoney, InvalidArgument, OpenAccount
-from esbank.teach import SequentialIds
-from esbank.teach.determinism import memory_store
+from esbank import InvalidArgument
 from esbank.teach.snapshots import (
     fewest_writes_within,
     replayed_per_load,
@@ -19,17 +16,7 @@ from esbank.teach.snapshots import (
     tradeoff,
 )
 from esbank.teach.snapshots.tradeoff import TRADEOFF_COLUMNS
-
-ACCOUNT = UUID(int=0xACC)
-
-
-def bank_grown_one_event_at_a_time(length: int, every: int) -> Bank:
-    """A real bank whose single account got its ``length`` events one command at a time."""
-    bank = Bank(memory_store(), new_id=SequentialIds(prefix=0xB), snapshot_every=every)
-    bank.handle(OpenAccount(ACCOUNT, "Ada", 100))
-    for _ in range(length - 1):
-        bank.handle(DepositMoney(ACCOUNT, 1))
-    return bank
+from teach.stores import GROWN_ACCOUNT, bank_grown_one_event_at_a_time
 
 
 # -- the model against the real Bank -------------------------------------------------------------
@@ -37,11 +24,11 @@ def bank_grown_one_event_at_a_time(length: int, every: int) -> Bank:
 def test_model_matches_load_with_report_at_every_version(length: int, every: int) -> None:
     bank = bank_grown_one_event_at_a_time(length, every)
     measured = [
-        bank.load_with_report(ACCOUNT, as_of_version=v)[1].events_replayed
+        bank.load_with_report(GROWN_ACCOUNT, as_of_version=v)[1].events_replayed
         for v in range(1, length + 1)
     ]
     assert measured == replayed_per_load(length, every)
-    newest = bank.load_with_report(ACCOUNT)[1]
+    newest = bank.load_with_report(GROWN_ACCOUNT)[1]
     assert newest.events_replayed == length % every == tradeoff(length, every).latest_replay
     written = list(bank.snapshots.frame()["version"]) if bank.snapshots else []
     assert len(written) == length // every == tradeoff(length, every).snapshot_writes
