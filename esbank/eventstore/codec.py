@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -63,8 +63,15 @@ class EventRegistry:
             )
         return cls
 
-    def upcast(self, cls: type[Event], schema_version: int, payload: Payload, at: str) -> Payload:
-        """Run the chain of upcasters from ``schema_version`` to the class's current version."""
+    def upcast_steps(
+        self, cls: type[Event], schema_version: int, payload: Payload, at: str
+    ) -> Iterator[tuple[int, int, Payload]]:
+        """Each step of the chain from ``schema_version`` to the class's current version.
+
+        Yields ``(from_version, to_version, payload)`` with the payload one upcaster made, as
+        soon as it is made; raises the store's typed error (naming ``at``) where the chain
+        cannot go on. A payload already at the current version yields nothing.
+        """
         name, current = cls.event_type, cls.schema_version
         if isinstance(schema_version, bool) or not isinstance(schema_version, int):
             raise CorruptEvent(f"{name} at {at} has an invalid schema version {schema_version!r}")
@@ -95,6 +102,12 @@ class EventRegistry:
                     f"{name} at {at} cannot be upcast from version {version}: its upcaster "
                     f"returned {type(payload).__name__}, not a dict"
                 )
+            yield version, version + 1, payload
+
+    def upcast(self, cls: type[Event], schema_version: int, payload: Payload, at: str) -> Payload:
+        """Run the chain of upcasters from ``schema_version`` to the class's current version."""
+        for _, _, upcast in self.upcast_steps(cls, schema_version, payload, at):
+            payload = upcast
         return payload
 
     def decode(

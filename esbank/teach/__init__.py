@@ -1,67 +1,12 @@
-"""Teaching helpers: deterministic clock and ids, widget panels, races, charts, exercise checks."""
+"""Teaching helpers, one package per lesson: ``esbank.teach.<lesson>`` holds everything
+notebook NN imports (``commands`` 01, ``concurrency`` 02, ``replay`` 03, ``snapshots`` 04,
+``schema`` 05, ``projections`` 06, ``lag`` 07, ``interview`` 08).
 
-from esbank.teach import checks
-from esbank.teach.charts import plot_balance, plot_conflict_rates, show
+Lessons never import each other; what two of them use lives in a shared module here: the
+panel shell (``ui``), ``charts``, ``grading`` (what a check prints), ``describe``, and the
+deterministic clock and ids re-exported below.
+"""
+
 from esbank.teach.determinism import SequentialIds, StepClock
-from esbank.teach.race import (
-    ConflictRun,
-    Race,
-    RacePanel,
-    RaceResult,
-    RaceStep,
-    TellerResult,
-    conflict_rates,
-    new_race_account,
-    race_panel,
-    race_scenario,
-    run_race,
-    simulate_conflict_run,
-    simulate_conflicts,
-)
-from esbank.teach.sqllog import StatementLog, statement_log
-from esbank.teach.teller import (
-    Outcome,
-    TellerPanel,
-    account_states,
-    default_bank,
-    event_log_frame,
-    event_log_html,
-    run_command,
-    state_html,
-    states_frame,
-    teller_panel,
-)
 
-__all__ = [
-    "ConflictRun",
-    "Outcome",
-    "Race",
-    "RacePanel",
-    "RaceResult",
-    "RaceStep",
-    "SequentialIds",
-    "StatementLog",
-    "StepClock",
-    "TellerPanel",
-    "TellerResult",
-    "account_states",
-    "checks",
-    "conflict_rates",
-    "default_bank",
-    "event_log_frame",
-    "event_log_html",
-    "new_race_account",
-    "plot_balance",
-    "plot_conflict_rates",
-    "race_panel",
-    "race_scenario",
-    "run_command",
-    "run_race",
-    "show",
-    "simulate_conflict_run",
-    "simulate_conflicts",
-    "state_html",
-    "statement_log",
-    "states_frame",
-    "teller_panel",
-]
+__all__ = ["SequentialIds", "StepClock"]

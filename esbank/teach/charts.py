@@ -1,7 +1,8 @@
 """Charts for the notebooks. Each function draws on an ``Axes`` and returns its ``Figure``.
 
 Figures made here are not registered with pyplot (no global state); :func:`show` displays
-a figure and closes it, so a notebook never leaks open figures.
+a figure and closes it, so a notebook never leaks open figures. :func:`new_figure` and
+:func:`require_frame` are the start of every lesson's chart.
 """
 
 from __future__ import annotations
@@ -19,6 +20,49 @@ from esbank.domain.money import format_cents
 
 HISTORY_NEEDS = ("version", "event_type", "change", "balance")
 MAX_ANNOTATED = 12
+CHART_SIZE = (7.5, 3.8)
+"""The kit's chart size in inches (width, height)."""
+
+
+def new_figure(ax: Axes | None, size: tuple[float, float] = CHART_SIZE) -> tuple[Figure, Axes]:
+    """A new figure of ``size`` with one ``Axes``, or the figure of the ``ax`` given."""
+    if ax is not None:
+        return cast(Figure, ax.figure), ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def thousands() -> FuncFormatter:
+    """Axis ticks as whole numbers with thousands separators, e.g. ``12,500`` (one per axis)."""
+    return FuncFormatter(lambda y, _pos: f"{int(y):,}")
+
+
+def require_frame(
+    frame: object, name: str, needs: Sequence[str], source: str, if_empty: str
+) -> pd.DataFrame:
+    """Refuse anything but a non-empty DataFrame with the ``needs`` columns, naming ``source``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidArgument(
+            f"{name} must be the DataFrame returned by {source}, got {type(frame).__name__}"
+        )
+    missing = [c for c in needs if c not in frame.columns]
+    if missing:
+        raise InvalidArgument(
+            f"{name} is missing column(s) {', '.join(missing)}; pass the DataFrame returned "
+            f"by {source}"
+        )
+    if frame.empty:
+        raise InvalidArgument(f"{name} has no rows: {if_empty}")
+    return frame
+
+
+def show(fig: Figure) -> None:
+    """Display ``fig`` in the notebook, then close it so no figure stays open."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
 
 
 def _signed_cents(cents: int) -> str:
@@ -44,14 +88,14 @@ def plot_balance(
     The x axis is the stream version, labelled with the event type; the y axis is the
     balance in cents. Each step is annotated with the cents the event moved.
     """
-    _require_frame(
+    require_frame(
         history,
         "history",
         HISTORY_NEEDS,
         "Bank.history(account_id)",
         "an account with no events has no chart",
     )
-    fig, ax = _figure_and_axes(ax)
+    fig, ax = new_figure(ax)
     versions = history["version"].astype(int).tolist()
     balances = history["balance"].astype(int).tolist()
     changes = history["change"].astype(int).tolist()
@@ -76,94 +120,9 @@ def plot_balance(
     low, high = min(0, *balances), max(0, *balances)
     margin = (high - low) * 0.12 or 1
     ax.set_ylim(bottom=low - margin / 2, top=high + margin)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{int(y):,}"))
+    ax.yaxis.set_major_formatter(thousands())
     ax.set_xlabel("version (event number in the account's stream)")
     ax.set_ylabel("balance after the event (cents)")
     ax.set_title(title if title is not None else default_title(history), fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     return fig
-
-
-def show(fig: Figure) -> None:
-    """Display ``fig`` in the notebook, then close it so no figure stays open."""
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-
-    display(fig)
-    plt.close(fig)
-
-
-RATES_NEEDS = ("writers", "conflict_rate")
-
-
-def conflict_title(rates: pd.DataFrame) -> str:
-    """A title that states the finding: the conflict rate at the fewest and the most writers."""
-    first, last = rates.iloc[0], rates.iloc[-1]
-    low, high = int(first["writers"]), int(last["writers"])
-    low_rate, high_rate = float(first["conflict_rate"]), float(last["conflict_rate"])
-    start = (
-        "One writer per aggregate never conflicts"
-        if low == 1 and low_rate == 0
-        else f"{low} writers per aggregate lose {low_rate:.0%} of their appends"
-    )
-    if len(rates) == 1:
-        return start
-    return f"{start}; {high} writers on one aggregate lose {high_rate:.0%} of their appends"
-
-
-def plot_conflict_rates(
-    rates: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
-) -> Figure:
-    """Line chart of the share of appends that conflicted, per number of writers per aggregate.
-
-    ``rates`` is the DataFrame of :func:`esbank.teach.race.conflict_rates`. Each point is
-    annotated with its percentage.
-    """
-    _require_frame(
-        rates,
-        "rates",
-        RATES_NEEDS,
-        "conflict_rates(writers)",
-        "simulate at least one number of writers",
-    )
-    fig, ax = _figure_and_axes(ax)
-    writers = rates["writers"].astype(int).tolist()
-    percent = (rates["conflict_rate"].astype(float) * 100).tolist()
-    ax.plot(writers, percent, "o-", color="tab:red", linewidth=2)
-    for w, p in zip(writers, percent, strict=True):
-        ax.annotate(
-            f"{p:.0f}%", (w, p), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8
-        )
-    ax.set_xticks(writers)
-    ax.set_ylim(0, 100)
-    ax.set_xlabel("writers per aggregate (tellers working on the same account at once)")
-    ax.set_ylabel("appends refused by a conflict (%)")
-    ax.set_title(title if title is not None else conflict_title(rates), fontsize=10)
-    ax.grid(alpha=0.3)
-    return fig
-
-
-def _require_frame(
-    frame: object, name: str, needs: Sequence[str], source: str, if_empty: str
-) -> None:
-    """Refuse anything but a non-empty DataFrame with the ``needs`` columns, naming ``source``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise InvalidArgument(
-            f"{name} must be the DataFrame returned by {source}, got {type(frame).__name__}"
-        )
-    missing = [c for c in needs if c not in frame.columns]
-    if missing:
-        raise InvalidArgument(
-            f"{name} is missing column(s) {', '.join(missing)}; pass the DataFrame returned "
-            f"by {source}"
-        )
-    if frame.empty:
-        raise InvalidArgument(f"{name} has no rows: {if_empty}")
-
-
-def _figure_and_axes(ax: Axes | None) -> tuple[Figure, Axes]:
-    """A new figure of the kit's chart size, or the figure of the ``ax`` given."""
-    if ax is None:
-        fig = Figure(figsize=(7.5, 3.8), layout="constrained")
-        return fig, fig.add_subplot()
-    return cast(Figure, ax.figure), ax

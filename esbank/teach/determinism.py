@@ -1,12 +1,16 @@
-"""Deterministic clock and id factory, so a notebook prints the same thing on every run."""
+"""Deterministic clock, ids and stores, so a notebook prints the same thing on every run."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from esbank.domain.arguments import require_aware, require_int
 from esbank.domain.errors import InvalidArgument
+from esbank.eventstore.codec import REGISTRY, EventRegistry
+from esbank.eventstore.duckdb_store import DuckDBEventStore
 
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -15,8 +19,7 @@ class StepClock:
     """A clock that starts at ``start`` and moves ``step`` forward on every call."""
 
     def __init__(self, start: datetime = DEFAULT_START, step: timedelta = timedelta(minutes=1)):
-        if start.tzinfo is None:
-            raise InvalidArgument("start must be timezone-aware, e.g. datetime(..., tzinfo=UTC)")
+        require_aware("start", start)
         if step < timedelta(0):
             raise InvalidArgument(f"step must not be negative, got {step}")
         self._next = start.astimezone(UTC)
@@ -46,12 +49,26 @@ class SequentialIds:
     """
 
     def __init__(self, start: int = 1, *, prefix: int = 0) -> None:
-        if not 0 <= prefix <= 0xFFFF:
-            raise InvalidArgument(f"prefix must be between 0 and 65535, got {prefix}")
-        if start < 0:
-            raise InvalidArgument(f"start must be >= 0, got {start}")
+        require_int("prefix", prefix, maximum=0xFFFF)
+        require_int("start", start)
         self._counter = itertools.count(start)  # next() on a count is atomic: thread-safe
         self._prefix = prefix << 112
 
     def __call__(self) -> UUID:
         return UUID(int=self._prefix | next(self._counter))
+
+
+def memory_store(
+    prefix: int = 0xE,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    registry: EventRegistry = REGISTRY,
+) -> DuckDBEventStore:
+    """A fresh in-memory store: times from ``clock`` (default: a new ``StepClock``), event ids
+    from ``SequentialIds(prefix=prefix)``, so the same commands always give the same log."""
+    return DuckDBEventStore(
+        ":memory:",
+        clock=clock or StepClock(),
+        new_id=SequentialIds(prefix=prefix),
+        registry=registry,
+    )

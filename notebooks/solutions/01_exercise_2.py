@@ -1,7 +1,7 @@
 """Notebook 01, exercise 2 (solution): one new rule in front of ``decide``."""
 
 from esbank import BankAccount, Command, DomainError, Event, WithdrawMoney, decide, format_cents
-from esbank.teach.checks import WITHDRAWAL_LIMIT
+from esbank.teach.commands import WITHDRAWAL_LIMIT
 
 
 class WithdrawalLimitExceeded(DomainError):

@@ -1,0 +1,40 @@
+"""Notebook 01, commands and events: a teller panel, the balance chart, two exercise checks."""
+
+from esbank.teach.charts import plot_balance, show
+from esbank.teach.commands import checks
+from esbank.teach.commands.checks import WITHDRAWAL_LIMIT
+from esbank.teach.commands.panel import (
+    TellerPanel,
+    event_log_html,
+    message_html,
+    outcomes_html,
+    state_html,
+    teller_panel,
+)
+from esbank.teach.commands.teller import (
+    Outcome,
+    account_states,
+    default_bank,
+    event_log_frame,
+    run_command,
+    states_frame,
+)
+
+__all__ = [
+    "WITHDRAWAL_LIMIT",
+    "Outcome",
+    "TellerPanel",
+    "account_states",
+    "checks",
+    "default_bank",
+    "event_log_frame",
+    "event_log_html",
+    "message_html",
+    "outcomes_html",
+    "plot_balance",
+    "run_command",
+    "show",
+    "state_html",
+    "states_frame",
+    "teller_panel",
+]
