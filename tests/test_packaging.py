@@ -221,3 +221,45 @@ def test_the_scanner_sees_imports() -> None:
     found = imports_of(PACKAGE / "eventstore")
     assert any("duckdb" in names for names in found.values())
     assert any("esbank.domain.events" in names for names in found.values())
+
+
+# The application layer sees the event store only through its protocols and value types.
+APP_MAY_USE = {
+    "esbank.eventstore",
+    "esbank.eventstore.protocol",
+    "esbank.eventstore.types",
+    "esbank.eventstore.errors",
+    "esbank.eventstore.codec",
+}
+
+
+def test_app_uses_the_store_only_through_its_protocols_and_types() -> None:
+    for source, names in imports_of(PACKAGE / "app").items():
+        for name in names:
+            if name.startswith("esbank.eventstore"):
+                assert name in APP_MAY_USE, (
+                    f"{source} imports {name}: app code is written against the EventStore and "
+                    "SqlStore protocols, not one backend"
+                )
+        tree = ast.parse((ROOT / source).read_text(encoding="utf-8"))
+        imported = [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom | ast.Import)
+            for alias in node.names
+        ]
+        assert not [n for n in imported if "DuckDB" in n], f"{source} imports a DuckDB class"
+
+
+def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def test_modules_and_functions_stay_small() -> None:
+    """No module over 450 lines and no function over 60: each holds one thing."""
+    for source in sorted(PACKAGE.rglob("*.py")):
+        text = source.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 450, f"{source} has {len(text.splitlines())} lines"
+        for node in _functions(ast.parse(text)):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            assert length <= 60, f"{source}: {node.name} has {length} lines"

@@ -559,7 +559,11 @@ def test_snapshot_every_needs_a_snapshot_store_beside_other_stores(
     store: DuckDBEventStore,
 ) -> None:
     class Wrapped:
+        """An event store with no database beside the log (no SQL seam, no snapshots table)."""
+
         def __getattr__(self, name: str) -> Any:
+            if name in ("snapshot_store", "transaction", "sql", "query", "bulk_load"):
+                raise AttributeError(name)
             return getattr(store, name)
 
     with pytest.raises(InvalidArgument, match="snapshot_every needs a snapshot store"):

@@ -1,6 +1,7 @@
 """The application layer: command handling, loading, time travel, snapshots, projections."""
 
-from esbank.app.bank import Bank, CommandRejected, CommandResult
+from esbank.app.bank import Bank
+from esbank.app.outcomes import CommandRejected, CommandResult
 from esbank.app.projections import Lag, Projection, Projector, StepResult
 from esbank.app.read_models import (
     AccountBalances,
@@ -11,6 +12,7 @@ from esbank.app.read_models import (
     ReadModelStale,
     standard_projections,
 )
+from esbank.app.retry import RetryPolicy
 from esbank.app.snapshots import LoadReport, SnapshotIgnored, SnapshotNotSaved
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "Projector",
     "Queries",
     "ReadModelStale",
+    "RetryPolicy",
     "SnapshotIgnored",
     "SnapshotNotSaved",
     "StepResult",

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 import pandas as pd
 
 from esbank.app.cache import StateCache
+from esbank.app.outcomes import CommandRejected, CommandResult, Decided, decide_batch
+from esbank.app.retry import RetryPolicy
 from esbank.app.snapshots import (
     LoadReport,
     load_state,
@@ -25,73 +25,22 @@ from esbank.app.snapshots import (
     snapshot_due,
 )
 from esbank.domain.account import BankAccount, decide, evolve, replay
+from esbank.domain.arguments import (
+    require_callable,
+    require_int,
+    require_optional_aware,
+    require_optional_int,
+    require_uuid,
+)
 from esbank.domain.commands import COMMAND_TYPES, Command, OpenAccount
 from esbank.domain.errors import AccountNotOpen, DomainError, InvalidArgument, InvalidCommand
-from esbank.domain.events import Event
-from esbank.eventstore.duckdb_store import DuckDBEventStore
 from esbank.eventstore.errors import ConcurrencyConflict
-from esbank.eventstore.protocol import EventStore
-from esbank.eventstore.snapshot_store import DuckDBSnapshotStore
+from esbank.eventstore.protocol import EventStore, SnapshotStore, SqlStore
 from esbank.eventstore.types import RecordedEvent, StreamAppend
 
 IdFactory = Callable[[], UUID]
 
 HISTORY_COLUMNS = ["version", "position", "recorded_at", "event_type", "change", "balance"]
-
-
-@dataclass(frozen=True, slots=True)
-class CommandResult:
-    """The outcome of an accepted command."""
-
-    status: Literal["accepted"]
-    aggregate_id: UUID
-    new_version: int
-    position: int
-    events: tuple[Event, ...]
-    attempts: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class CommandRejected:
-    """The outcome of a command that a rule refused inside a batch (nothing was written)."""
-
-    status: Literal["rejected"]
-    aggregate_id: UUID
-    command: Command
-    error: DomainError
-
-
-@dataclass(frozen=True, slots=True)
-class _Decided:
-    """A command accepted while deciding a batch: its events and the states around them."""
-
-    before: BankAccount
-    events: tuple[Event, ...]
-    after: BankAccount
-
-
-def _decide_batch(
-    commands: Sequence[Command], states: dict[UUID, BankAccount]
-) -> list[_Decided | DomainError]:
-    """Decide each command against the state left by the ones before it. Pure."""
-    working = dict(states)
-    plan: list[_Decided | DomainError] = []
-    for command in commands:
-        before = working[command.account_id]
-        try:
-            events = decide(command, before)
-        except DomainError as error:
-            plan.append(error)
-            continue
-        after = replay(events, before)
-        working[command.account_id] = after
-        plan.append(_Decided(before, events, after))
-    return plan
-
-
-def _check_account_id(account_id: object) -> None:
-    if not isinstance(account_id, UUID):
-        raise InvalidArgument(f"account_id must be a uuid.UUID, got {type(account_id).__name__}")
 
 
 def _check_command(command: object, where: str = "command") -> None:
@@ -111,26 +60,19 @@ class Bank:
         max_retries: int = 3,
         cache_size: int = 10_000,
         snapshot_every: int | None = None,
-        snapshots: DuckDBSnapshotStore | None = None,
+        snapshots: SnapshotStore | None = None,
     ) -> None:
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidArgument(f"max_retries must be an int >= 0, got {max_retries!r}")
-        if new_id is not None and not callable(new_id):
-            raise InvalidArgument("new_id must be a callable returning uuid.UUID, e.g. uuid.uuid4")
-        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
-            raise InvalidArgument(f"cache_size must be an int >= 0, got {cache_size!r}")
-        if snapshot_every is not None and (
-            isinstance(snapshot_every, bool)
-            or not isinstance(snapshot_every, int)
-            or snapshot_every < 1
-        ):
-            raise InvalidArgument(f"snapshot_every must be an int >= 1, got {snapshot_every!r}")
+        self.retries = RetryPolicy(max_retries)
+        if new_id is not None:
+            require_callable("new_id", new_id, returning="uuid.UUID, e.g. uuid.uuid4")
+        require_int("cache_size", cache_size, minimum=0)
+        require_optional_int("snapshot_every", snapshot_every, minimum=1)
         if snapshot_every is not None and snapshots is None:
-            if not isinstance(store, DuckDBEventStore):
+            if not isinstance(store, SqlStore):
                 raise InvalidArgument(
                     "snapshot_every needs a snapshot store: pass snapshots=… for this store"
                 )
-            snapshots = DuckDBSnapshotStore(store)
+            snapshots = store.snapshot_store()
         self.store = store
         self.snapshots = snapshots
         self.snapshot_every = snapshot_every
@@ -150,50 +92,42 @@ class Bank:
         been read afresh.
         """
         _check_command(command)
-        account_id = command.account_id
-        attempt = 0
-        state = self._cache.get(account_id)
+        conflicts = 0
         while True:
-            attempt += 1
-            fresh = state is None
-            if state is None:
-                state = self._state(account_id)
+            state, cached = self._cache.get_or_load(command.account_id, self._state)
             try:
-                events = decide(command, state)
+                return self._attempt(command, state, attempt=conflicts + 1)
             except DomainError:
-                if fresh:
+                if not cached:
                     raise
-                state = None  # the refusal came from a cached state: judge again, afresh
-                attempt -= 1
-                continue
-            try:
-                appended = self.store.append(
-                    account_id,
-                    events,
-                    expected_version=state.version,
-                    event_ids=[self._next_id() for _ in events],
-                    metadata={"command": type(command).__name__},
-                )
             except ConcurrencyConflict:
-                self._cache.drop(account_id)
-                state = None
-                if not fresh:  # the cached state was out of date: a reload, not a retry
-                    attempt -= 1
-                    continue
-                if attempt > self.max_retries:
-                    raise
-                continue
-            after = replay(events, state)
-            self._cache.put(after)
-            self._maybe_snapshot(state.version, after)
-            return CommandResult(
-                status="accepted",
-                aggregate_id=account_id,
-                new_version=appended.new_version,
-                position=appended.last_position,
-                events=events,
-                attempts=attempt,
-            )
+                if not cached:
+                    conflicts += 1
+                    if not self.retries.again(conflicts):
+                        raise
+            self._cache.drop(command.account_id)  # out of date: decide again from the events
+
+    def _attempt(self, command: Command, state: BankAccount, *, attempt: int) -> CommandResult:
+        """One try: decide against ``state``, append at its version, remember the new state."""
+        events = decide(command, state)
+        appended = self.store.append(
+            command.account_id,
+            events,
+            expected_version=state.version,
+            event_ids=[self._next_id() for _ in events],
+            metadata={"command": type(command).__name__},
+        )
+        after = replay(events, state)
+        self._cache.put(after)
+        self._maybe_snapshot(state.version, after)
+        return CommandResult(
+            status="accepted",
+            aggregate_id=command.account_id,
+            new_version=appended.new_version,
+            position=appended.last_position,
+            events=events,
+            attempts=attempt,
+        )
 
     def handle_batch(self, commands: Sequence[Command]) -> list[CommandResult | CommandRejected]:
         """Decide many commands in order and commit all accepted ones in one append.
@@ -207,71 +141,66 @@ class Bank:
             raise InvalidCommand("handle_batch takes a list of commands")
         for i, command in enumerate(commands):
             _check_command(command, where=f"commands[{i}]")
-        if not commands:
-            return []
         accounts = list(dict.fromkeys(c.account_id for c in commands))
-        attempt = 0
-        use_cache = True
-        while True:
-            attempt += 1
+        conflicts, use_cache = 0, True
+        while commands:
             states, cached = self._states(accounts, use_cache=use_cache)
-            plan = _decide_batch(commands, states)
+            use_cache = False  # only the first try may trust the cache
+            plan = decide_batch(commands, states)
             if cached and any(isinstance(p, DomainError) for p in plan):
-                # A refusal may come from a cached state that is out of date: decide afresh.
-                use_cache = cached = False
-                states, _ = self._states(accounts, use_cache=False)
-                plan = _decide_batch(commands, states)
-            use_cache = False
-            appends = [
-                StreamAppend(
-                    c.account_id,
-                    p.events,
-                    expected_version=p.before.version,
-                    event_ids=[self._next_id() for _ in p.events],
-                    metadata={"command": type(c).__name__},
-                )
-                for c, p in zip(commands, plan, strict=True)
-                if isinstance(p, _Decided)
-            ]
+                continue  # a refusal may come from an out-of-date cached state: decide afresh
             try:
-                appended = iter(self.store.append_batch(appends) if appends else [])
+                return self._commit(commands, plan, states, attempt=conflicts + 1)
             except ConcurrencyConflict:
                 for account_id in accounts:
                     self._cache.drop(account_id)
-                if cached:  # decided from cached states that were out of date: not a retry
-                    attempt -= 1
-                    continue
-                if attempt > self.max_retries:
-                    raise
+                if not cached:
+                    conflicts += 1
+                    if not self.retries.again(conflicts):
+                        raise
+        return []
+
+    def _commit(
+        self,
+        commands: Sequence[Command],
+        plan: list[Decided | DomainError],
+        states: dict[UUID, BankAccount],
+        *,
+        attempt: int,
+    ) -> list[CommandResult | CommandRejected]:
+        """Append every accepted command's events in one batch; one outcome per command."""
+        accepted = [(c, p) for c, p in zip(commands, plan, strict=True) if isinstance(p, Decided)]
+        appends = [
+            StreamAppend(
+                c.account_id,
+                p.events,
+                expected_version=p.before.version,
+                event_ids=[self._next_id() for _ in p.events],
+                metadata={"command": type(c).__name__},
+            )
+            for c, p in accepted
+        ]
+        appended = iter(self.store.append_batch(appends) if appends else [])
+        for account_id, after in {p.after.id: p.after for _, p in accepted}.items():
+            self._cache.put(after)
+            self._maybe_snapshot(states[account_id].version, after)
+        outcomes: list[CommandResult | CommandRejected] = []
+        for command, p in zip(commands, plan, strict=True):
+            if isinstance(p, DomainError):
+                outcomes.append(CommandRejected("rejected", command.account_id, command, p))
                 continue
-            finals = {p.after.id: p.after for p in plan if isinstance(p, _Decided)}
-            for account_id, after in finals.items():
-                self._maybe_snapshot(states[account_id].version, after)
-            outcomes: list[CommandResult | CommandRejected] = []
-            for command, p in zip(commands, plan, strict=True):
-                if isinstance(p, _Decided):
-                    result = next(appended)
-                    self._cache.put(p.after)
-                    outcomes.append(
-                        CommandResult(
-                            status="accepted",
-                            aggregate_id=command.account_id,
-                            new_version=result.new_version,
-                            position=result.last_position,
-                            events=p.events,
-                            attempts=attempt,
-                        )
-                    )
-                else:
-                    outcomes.append(
-                        CommandRejected(
-                            status="rejected",
-                            aggregate_id=command.account_id,
-                            command=command,
-                            error=p,
-                        )
-                    )
-            return outcomes
+            result = next(appended)
+            outcomes.append(
+                CommandResult(
+                    "accepted",
+                    command.account_id,
+                    result.new_version,
+                    result.last_position,
+                    p.events,
+                    attempt,
+                )
+            )
+        return outcomes
 
     def open_account(self, owner: str, initial_balance: int = 0) -> CommandResult:
         """Open a new account with an id from ``new_id``; the result carries the id."""
@@ -335,20 +264,9 @@ class Bank:
         as_of: datetime | None = None,
     ) -> tuple[BankAccount, LoadReport]:
         """Like ``load``, plus how the state was obtained (snapshot used, events replayed)."""
-        _check_account_id(account_id)
-        if as_of_version is not None and (
-            isinstance(as_of_version, bool)
-            or not isinstance(as_of_version, int)
-            or as_of_version < 1
-        ):
-            raise InvalidArgument(f"as_of_version must be an int >= 1, got {as_of_version!r}")
-        if as_of is not None and (
-            not isinstance(as_of, datetime) or as_of.tzinfo is None or as_of.utcoffset() is None
-        ):
-            raise InvalidArgument(
-                f"as_of must be a timezone-aware datetime, got {as_of!r}; "
-                "e.g. datetime(2026, 1, 1, tzinfo=UTC)"
-            )
+        require_uuid("account_id", account_id)
+        require_optional_int("as_of_version", as_of_version, minimum=1)
+        require_optional_aware("as_of", as_of)
         target = as_of_version
         if as_of is not None:
             at_time = self.store.version_at(account_id, as_of)
@@ -375,7 +293,7 @@ class Bank:
 
         Returns the versions written; loads return the same states before and after.
         """
-        _check_account_id(account_id)
+        require_uuid("account_id", account_id)
         if self.snapshots is None or self.snapshot_every is None:
             raise InvalidArgument("this Bank takes no snapshots: create it with snapshot_every=N")
         return rebuild_snapshots(self.store, self.snapshots, account_id, self.snapshot_every)
@@ -404,7 +322,7 @@ class Bank:
         )
 
     def _recorded(self, account_id: UUID, what: str) -> Sequence[RecordedEvent]:
-        _check_account_id(account_id)
+        require_uuid("account_id", account_id)
         recorded = self.store.read_stream(account_id)
         if not recorded:
             raise AccountNotOpen(account_id, what)

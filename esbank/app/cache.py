@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from uuid import UUID
 
 from esbank.domain.account import BankAccount
@@ -23,6 +24,17 @@ class StateCache:
             if state is not None:
                 self._states.move_to_end(account_id)
             return state
+
+    def get_or_load(
+        self, account_id: UUID, load: Callable[[UUID], BankAccount]
+    ) -> tuple[BankAccount, bool]:
+        """The kept state of ``account_id`` (and True), or a fresh one from ``load`` (False).
+
+        A kept state is a hint: whoever acts on it must be ready to find it out of date (an
+        append's version check fails, or a refusal must be judged again from fresh state).
+        """
+        state = self.get(account_id)
+        return (state, True) if state is not None else (load(account_id), False)
 
     def put(self, state: BankAccount) -> None:
         """Keep ``state`` unless a newer version of the same account is already kept."""

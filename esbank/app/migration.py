@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from esbank.domain.arguments import require_int
 from esbank.domain.errors import InvalidArgument
-from esbank.eventstore.duckdb_store import DuckDBEventStore
+from esbank.eventstore.protocol import EventStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +25,10 @@ class MigrationReport:
     unchanged: int
 
 
-def migrate(
-    source: DuckDBEventStore, target: DuckDBEventStore, *, page: int = 50_000
-) -> MigrationReport:
+def migrate(source: EventStore, target: EventStore, *, page: int = 50_000) -> MigrationReport:
     """Copy every event of ``source`` into the empty ``target`` at the current schema versions."""
-    if source is target or source.path == target.path != ":memory:":
+    require_int("page", page, minimum=1)
+    if source is target or source.same_database(target):
         raise InvalidArgument("migrate copies into a different, new store; give it another path")
     if target.head_position() != 0:
         raise InvalidArgument(

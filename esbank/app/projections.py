@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-import duckdb
 import pandas as pd
 
 from esbank.domain.arguments import require_callable, require_int, require_optional_aware
@@ -24,10 +23,9 @@ from esbank.domain.events import (
     MoneyDeposited,
     MoneyWithdrawn,
 )
-from esbank.eventstore.codec import where
-from esbank.eventstore.duckdb_store import DuckDBEventStore, utc_clock
-from esbank.eventstore.errors import CorruptEvent, StoreError
-from esbank.eventstore.types import RecordedEvent
+from esbank.eventstore.errors import StoreError
+from esbank.eventstore.protocol import Sql, SqlStore
+from esbank.eventstore.types import RecordedEvent, utc_clock
 
 CHECKPOINTS = """
 CREATE TABLE IF NOT EXISTS projection_checkpoints (
@@ -51,33 +49,19 @@ BATCH_COLUMNS = [
 ]
 
 
-# The whole events table in the shape of a batch, for set-based rebuilds (current-version
-# payloads only: see Projector.rebuild_set_based).
-LOG_AS_BATCH = """(
-    SELECT position, aggregate_id, version, recorded_at, event_type,
-           CASE WHEN event_type = 'AccountOpened' THEN payload->>'owner' END AS owner,
-           CAST(CASE event_type
-                WHEN 'AccountOpened'  THEN CAST(payload->>'initial_balance' AS BIGINT)
-                WHEN 'MoneyDeposited' THEN CAST(payload->>'amount' AS BIGINT)
-                WHEN 'MoneyWithdrawn' THEN -CAST(payload->>'amount' AS BIGINT)
-                ELSE 0 END AS BIGINT) AS change,
-           event_type = 'AccountClosed' AS closes
-    FROM events
-)"""
-
-
 class Projection(Protocol):
     """A read model: its tables, how a batch changes them, and how to empty them."""
 
     name: str
     tables: tuple[str, ...]
 
-    def create(self, conn: duckdb.DuckDBPyConnection) -> None: ...
+    def create(self, conn: Sql) -> None: ...
 
-    def apply(self, conn: duckdb.DuckDBPyConnection, source: str) -> None:
+    def apply(self, conn: Sql, source: str) -> None:
         """Apply the events of relation ``source`` (columns BATCH_COLUMNS) in set-based SQL.
 
-        ``source`` is a registered batch DataFrame, or ``LOG_AS_BATCH`` for a rebuild.
+        ``source`` is a registered batch DataFrame, or the whole log (``store.log_as_batch``)
+        for a rebuild.
         """
         ...
 
@@ -151,15 +135,18 @@ class Projector:
 
     def __init__(
         self,
-        store: DuckDBEventStore,
+        store: SqlStore,
         projections: Sequence[Projection],
         *,
         batch_size: int = 1_000,
         lag_threshold: int = 100,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        if not isinstance(store, DuckDBEventStore):
-            raise InvalidArgument("a Projector keeps read models in a DuckDBEventStore's database")
+        if not isinstance(store, SqlStore):
+            raise InvalidArgument(
+                "a Projector keeps read models in the store's own database: give it a "
+                f"DuckDBEventStore or PostgresEventStore, got {type(store).__name__}"
+            )
         require_int("batch_size", batch_size, minimum=1)
         require_int("lag_threshold", lag_threshold, minimum=1)
         names = [p.name for p in projections]
@@ -332,17 +319,12 @@ class Projector:
         current = self.store.registry.current_versions()
         now = self._now()
         with self.store.transaction() as conn:
-            stored = conn.execute(
-                "SELECT event_type, schema_version, count(*) FROM events "
-                "GROUP BY event_type, schema_version ORDER BY event_type, schema_version"
-            ).fetchall()
-            _refuse_old_rows([(t, v, n) for t, v, n in stored if current.get(t) != v])
-            _refuse_duplicate_keys(conn)
+            log = self.store.log_as_batch(conn, current)
             head = int(
                 conn.execute("SELECT coalesce(max(position), 0) FROM events").fetchall()[0][0]
             )
             _recreate(conn, projection)
-            projection.apply(conn, LOG_AS_BATCH)
+            projection.apply(conn, log)
             conn.execute(
                 "UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ?",
                 [head, now, name],
@@ -357,30 +339,7 @@ class Projector:
         return self.projections[name]
 
 
-def _refuse_old_rows(old: list[tuple[str, int, int]]) -> None:
-    if old:
-        listed = ", ".join(f"{n} {t} v{v}" for t, v, n in old)
-        raise InvalidArgument(
-            f"the log holds rows SQL cannot read as they are ({listed}); rebuild through the "
-            "batch path (Projector.rebuild), which upcasts, or migrate the store first"
-        )
-
-
-def _refuse_duplicate_keys(conn: duckdb.DuckDBPyConnection) -> None:
-    """SQL's ``->>`` takes the first of two equal keys, Python the last: refuse such rows."""
-    found = conn.execute(
-        "SELECT position, aggregate_id, version FROM events "
-        "WHERE len(json_keys(payload)) <> len(list_distinct(json_keys(payload))) "
-        "ORDER BY position LIMIT 1"
-    ).fetchall()
-    if found:
-        raise CorruptEvent(
-            f"the payload at {where(*found[0])} names a key twice (duplicate keys), so it "
-            "has no one meaning; repair that row before rebuilding"
-        )
-
-
-def _recreate(conn: duckdb.DuckDBPyConnection, projection: Projection) -> None:
+def _recreate(conn: Sql, projection: Projection) -> None:
     """Empty a projection's tables by dropping and creating them again: a DELETE of many
     rows leaves the key indexes full of dead entries that slow the refill (measured 6x)."""
     for table in projection.tables:

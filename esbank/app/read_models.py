@@ -11,14 +11,18 @@ import time
 from dataclasses import dataclass
 from uuid import UUID
 
-import duckdb
 import pandas as pd
 
 from esbank.app.frames import exact_frame
-from esbank.domain.arguments import require_int, require_optional_int, require_seconds
+from esbank.domain.arguments import (
+    require_int,
+    require_optional_int,
+    require_seconds,
+    require_uuid,
+)
 from esbank.domain.errors import EsbankError, InvalidArgument
-from esbank.eventstore.duckdb_store import DuckDBEventStore
 from esbank.eventstore.errors import UnknownTable
+from esbank.eventstore.protocol import Sql, SqlStore
 
 
 class AccountBalances:
@@ -27,14 +31,14 @@ class AccountBalances:
     name = "balances"
     tables = ("account_balances",)
 
-    def create(self, conn: duckdb.DuckDBPyConnection) -> None:
+    def create(self, conn: Sql) -> None:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS account_balances (aggregate_id UUID PRIMARY KEY, "
             "owner TEXT, balance BIGINT NOT NULL, version BIGINT NOT NULL, "
             "is_closed BOOLEAN NOT NULL, last_activity TIMESTAMPTZ NOT NULL)"
         )
 
-    def apply(self, conn: duckdb.DuckDBPyConnection, source: str) -> None:
+    def apply(self, conn: Sql, source: str) -> None:
         conn.execute(
             f"""
             INSERT INTO account_balances
@@ -57,7 +61,7 @@ class AccountStatement:
     name = "statement"
     tables = ("account_statement",)
 
-    def create(self, conn: duckdb.DuckDBPyConnection) -> None:
+    def create(self, conn: Sql) -> None:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS account_statement (aggregate_id UUID NOT NULL, "
             "version BIGINT NOT NULL, position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, "
@@ -65,7 +69,7 @@ class AccountStatement:
             "PRIMARY KEY (aggregate_id, version))"
         )
 
-    def apply(self, conn: duckdb.DuckDBPyConnection, source: str) -> None:
+    def apply(self, conn: Sql, source: str) -> None:
         conn.execute(
             f"""
             INSERT INTO account_statement
@@ -94,14 +98,14 @@ class DailyTotals:
     name = "daily_totals"
     tables = ("daily_totals",)
 
-    def create(self, conn: duckdb.DuckDBPyConnection) -> None:
+    def create(self, conn: Sql) -> None:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS daily_totals (aggregate_id UUID NOT NULL, "
             "day DATE NOT NULL, deposits HUGEINT NOT NULL, withdrawals HUGEINT NOT NULL, "
             "events BIGINT NOT NULL, PRIMARY KEY (aggregate_id, day))"
         )
 
-    def apply(self, conn: duckdb.DuckDBPyConnection, source: str) -> None:
+    def apply(self, conn: Sql, source: str) -> None:
         conn.execute(
             f"""
             INSERT INTO daily_totals
@@ -147,17 +151,15 @@ class Answer:
     stale: bool
 
 
-def _check_account_id(account_id: object) -> None:
-    if not isinstance(account_id, UUID):
-        raise InvalidArgument(f"account_id must be a uuid.UUID, got {type(account_id).__name__}")
-
-
 class Queries:
     """Questions answered from the read models only (never from the events or the Bank)."""
 
-    def __init__(self, store: DuckDBEventStore) -> None:
-        if not isinstance(store, DuckDBEventStore):
-            raise InvalidArgument("queries read the read-model tables of a DuckDBEventStore")
+    def __init__(self, store: SqlStore) -> None:
+        if not isinstance(store, SqlStore):
+            raise InvalidArgument(
+                "queries read the read-model tables in the store's own database: give them a "
+                f"DuckDBEventStore or PostgresEventStore, got {type(store).__name__}"
+            )
         self.store = store
 
     def _frame(self, sql: str, params: list[object]) -> pd.DataFrame:
@@ -190,7 +192,7 @@ class Queries:
         wait up to ``timeout`` seconds for the balances projection to reach it; if it has not,
         raise ``ReadModelStale``, or with ``allow_stale=True`` answer and say it is stale.
         """
-        _check_account_id(account_id)
+        require_uuid("account_id", account_id)
         checkpoint = self._wait("balances", min_position, timeout)
         stale = min_position is not None and checkpoint < min_position
         if stale and not allow_stale:
@@ -218,7 +220,7 @@ class Queries:
 
     def statement(self, account_id: UUID) -> pd.DataFrame:
         """The account's statement: one row per event with the running balance."""
-        _check_account_id(account_id)
+        require_uuid("account_id", account_id)
         return self._frame(
             "SELECT version, position, recorded_at, event_type, change, balance "
             "FROM account_statement WHERE aggregate_id = ? ORDER BY version",
@@ -231,7 +233,7 @@ class Queries:
         Money columns are int64 (exact Python ints, object dtype, in the rare answer where a
         day's total does not fit in int64).
         """
-        _check_account_id(account_id)
+        require_uuid("account_id", account_id)
         try:
             rows = self.store.sql(
                 "SELECT day, deposits, withdrawals, events FROM daily_totals "

@@ -1,9 +1,9 @@
 """Seed a store with a large, realistic, deterministic history through the bulk path.
 
 Every account is opened, then takes deposits and withdrawals; a withdrawal never takes more
-than the deposit just before it, so no balance ever goes below zero. Rows go in as a
-registered DataFrame with one ``INSERT … SELECT`` per chunk (not ``executemany``), and the
-JSON payloads, event ids and timestamps are computed by DuckDB.
+than the deposit just before it, so no balance ever goes below zero. Rows are computed a chunk
+of accounts at a time, in vectorized form (payload JSON, event ids and times included), and
+written by the store's all-or-nothing bulk load: an interrupted seed leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -16,36 +16,15 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from esbank.domain.arguments import require_aware, require_int
 from esbank.domain.errors import InvalidArgument
-from esbank.domain.events import EVENT_TYPES
-from esbank.eventstore.duckdb_store import DuckDBEventStore
+from esbank.domain.events import AccountOpened, MoneyDeposited, MoneyWithdrawn
+from esbank.eventstore.protocol import SqlStore
 
 SEED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-_INSERT = """
-INSERT INTO events (position, aggregate_id, version, event_id, event_type, schema_version,
-                    payload, metadata, recorded_at)
-SELECT position,
-       aggregate_id::UUID,
-       version,
-       ('00000000-5eed-4000-8000-' || lpad(to_hex(position), 12, '0'))::UUID,
-       event_type,
-       CASE event_type {versions} END,
-       CASE event_type
-           WHEN 'AccountOpened' THEN json_object('initial_balance', amount, 'owner', owner)
-           ELSE json_object('amount', amount)
-       END,
-       '{{"command": "seed_history"}}',
-       recorded_at
-FROM {name}
-ORDER BY position
-"""
-
-
-# Seeded rows are written at each event type's current schema version.
-_CURRENT_VERSIONS = " ".join(
-    f"WHEN '{cls.event_type}' THEN {cls.schema_version}" for cls in EVENT_TYPES
-)
+# Seeded event ids: this prefix and the position in 12 hex digits.
+_ID_PREFIX = "00000000-5eed-4000-8000-"
+_METADATA = '{"command": "seed_history"}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +38,7 @@ class SeedResult:
 
 
 def seed_history(
-    store: DuckDBEventStore,
+    store: SqlStore,
     *,
     accounts: int,
     events_per_account: int,
@@ -74,19 +53,18 @@ def seed_history(
     Events of all accounts are interleaved round robin in time, ``spacing`` apart, starting at
     ``start``; the same arguments always give the same rows.
     """
-    for name, value, low in (
-        ("accounts", accounts, 1),
-        ("events_per_account", events_per_account, 1),
-        ("chunk_accounts", chunk_accounts, 1),
+    for name, value in (
+        ("accounts", accounts),
+        ("events_per_account", events_per_account),
+        ("chunk_accounts", chunk_accounts),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidArgument(f"{name} must be an int >= {low}, got {value!r}")
-    if not isinstance(store, DuckDBEventStore):
-        raise InvalidArgument(f"store must be a DuckDBEventStore, got {type(store).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidArgument(f"seed must be an int >= 0, got {seed!r}")
-    if not isinstance(start, datetime) or start.utcoffset() is None:
-        raise InvalidArgument(f"start must be a timezone-aware datetime, got {start!r}")
+        require_int(name, value, minimum=1)
+    if not isinstance(store, SqlStore):
+        raise InvalidArgument(
+            f"store must be a DuckDBEventStore or PostgresEventStore, got {type(store).__name__}"
+        )
+    require_int("seed", seed, minimum=0)
+    require_aware("start", start)
     if not isinstance(spacing, timedelta) or spacing < timedelta(0):
         raise InvalidArgument(f"spacing must be a timedelta >= 0, got {spacing!r}")
     rng = np.random.default_rng(seed)
@@ -95,30 +73,22 @@ def seed_history(
         for _ in range(accounts)
     ]
     total = accounts * events_per_account
-    with store.bulk() as conn:
+    with store.bulk_load() as load:
         # The ids follow from the seed alone, so a seed used before collides at the first one.
-        if store.stream_version(ids[0]):
+        if load.stream_version(ids[0]):
             raise InvalidArgument(
                 f"seed {seed} was already used on this store (account {ids[0]} exists); "
                 "seed again with another seed"
             )
-        head = store.head_position()
-        bar = tqdm(total=total, unit="event", desc="seeding", disable=not progress)
-        try:
+        head = load.head()
+        with tqdm(total=total, unit="event", desc="seeding", disable=not progress) as bar:
             for first in range(0, accounts, chunk_accounts):
                 block = ids[first : first + chunk_accounts]
                 frame = _chunk(
                     rng, block, first, accounts, events_per_account, head, start, spacing
                 )
-                name = f"esbank_seed_{first}"
-                conn.register(name, frame)
-                try:
-                    conn.execute(_INSERT.format(name=name, versions=_CURRENT_VERSIONS))
-                finally:
-                    conn.unregister(name)
+                load.insert(frame)
                 bar.update(len(frame))
-        finally:
-            bar.close()
     return SeedResult(tuple(ids), total, head + 1, head + total)
 
 
@@ -153,15 +123,27 @@ def _chunk(
     )
     owner = np.where(step == 0, np.char.add("Customer ", (account + 1).astype(str)), None)
     seconds = (position - head - 1) * spacing.total_seconds()
-    recorded_at = pd.Timestamp(start) + pd.to_timedelta(seconds, unit="s")
+    recorded_at = pd.Timestamp(start).tz_convert(UTC) + pd.to_timedelta(seconds, unit="s")
+    text = pd.Series(amount).astype(str)
+    opened = pd.Series(step == 0)
+    payload = ('{"amount":' + text + "}").where(
+        ~opened, '{"initial_balance":' + text + ',"owner":"' + pd.Series(owner) + '"}'
+    )
+    versions = {
+        "AccountOpened": AccountOpened.schema_version,
+        "MoneyDeposited": MoneyDeposited.schema_version,
+        "MoneyWithdrawn": MoneyWithdrawn.schema_version,
+    }
     return pd.DataFrame(
         {
             "position": position,
             "aggregate_id": np.repeat(np.array([str(b) for b in block]), n),
             "version": version,
+            "event_id": _ID_PREFIX + pd.Series(position).map("{:012x}".format),
             "event_type": event_type,
-            "amount": amount,
-            "owner": owner,
+            "schema_version": pd.Series(event_type).map(versions).astype("int32"),
+            "payload": payload,
+            "metadata": _METADATA,
             "recorded_at": recorded_at,
         }
     )

@@ -19,9 +19,8 @@ from esbank.domain.account import BankAccount, evolve, replay
 from esbank.domain.errors import EsbankError, InvalidHistory
 from esbank.domain.money import INT64_MAX, OWNER_MAX_LENGTH
 from esbank.eventstore.errors import StoreError
-from esbank.eventstore.protocol import EventStore
-from esbank.eventstore.snapshot_store import DuckDBSnapshotStore, StoredSnapshot
-from esbank.eventstore.types import RecordedEvent
+from esbank.eventstore.protocol import EventStore, SnapshotStore
+from esbank.eventstore.types import RecordedEvent, StoredSnapshot
 
 SNAPSHOT_SCHEMA_VERSION = 1
 _FIELDS = ("owner", "balance", "version", "is_open", "is_closed")
@@ -107,7 +106,7 @@ def snapshot_due(before: int, after: int, every: int | None) -> bool:
 
 def load_state(
     events: EventStore,
-    snapshots: DuckDBSnapshotStore | None,
+    snapshots: SnapshotStore | None,
     account_id: UUID,
     *,
     to_version: int | None = None,
@@ -195,14 +194,14 @@ def _from_snapshot(
     return state, replayed
 
 
-def _forget(snapshots: DuckDBSnapshotStore, stored: StoredSnapshot) -> None:
+def _forget(snapshots: SnapshotStore, stored: StoredSnapshot) -> None:
     try:
         snapshots.delete(stored.aggregate_id, version=stored.version)
     except StoreError as error:
         _warn(error, f"deleting the snapshot of {stored.aggregate_id}")
 
 
-def save_snapshot(snapshots: DuckDBSnapshotStore, state: BankAccount) -> bool:
+def save_snapshot(snapshots: SnapshotStore, state: BankAccount) -> bool:
     """Save ``state`` as a snapshot; a failure warns (``SnapshotNotSaved``) and returns False,
     because a snapshot is derived data and never the reason an operation fails."""
     try:
@@ -214,7 +213,7 @@ def save_snapshot(snapshots: DuckDBSnapshotStore, state: BankAccount) -> bool:
 
 
 def _replaced(
-    snapshots: DuckDBSnapshotStore | None, state: BankAccount, ignored: list[str]
+    snapshots: SnapshotStore | None, state: BankAccount, ignored: list[str]
 ) -> BankAccount:
     """After ignoring snapshots, store a trusted one of the state just rebuilt."""
     if ignored and snapshots is not None and state.version > 0:
@@ -223,7 +222,7 @@ def _replaced(
 
 
 def rebuild_snapshots(
-    events: EventStore, snapshots: DuckDBSnapshotStore, account_id: UUID, every: int
+    events: EventStore, snapshots: SnapshotStore, account_id: UUID, every: int
 ) -> list[int]:
     """Delete the account's snapshots and write one at every multiple of ``every``.
 

@@ -1,7 +1,7 @@
-"""The event store: the append-only log, its codec and the DuckDB implementation."""
+"""The event store: the append-only log, its codec, the SQL seam and the DuckDB implementation."""
 
 from esbank.eventstore.codec import EVENT_CLASSES, REGISTRY, EventRegistry, decode, encode
-from esbank.eventstore.duckdb_store import DuckDBEventStore, utc_clock
+from esbank.eventstore.duckdb_store import DuckDBEventStore
 from esbank.eventstore.errors import (
     ConcurrencyConflict,
     CorruptEvent,
@@ -10,10 +10,11 @@ from esbank.eventstore.errors import (
     StoreError,
     StoreLocked,
     UnknownEventType,
+    UnknownTable,
     UnsupportedSchemaVersion,
 )
-from esbank.eventstore.protocol import EventStore
-from esbank.eventstore.snapshot_store import DuckDBSnapshotStore, StoredSnapshot
+from esbank.eventstore.protocol import BulkLoad, EventStore, SnapshotStore, Sql, SqlStore
+from esbank.eventstore.snapshot_store import DuckDBSnapshotStore
 from esbank.eventstore.types import (
     ANY,
     NO_STREAM,
@@ -21,7 +22,9 @@ from esbank.eventstore.types import (
     AppendResult,
     ExpectedVersion,
     RecordedEvent,
+    StoredSnapshot,
     StreamAppend,
+    utc_clock,
 )
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     "REGISTRY",
     "STREAM_EXISTS",
     "AppendResult",
+    "BulkLoad",
     "ConcurrencyConflict",
     "CorruptEvent",
     "DuckDBEventStore",
@@ -41,11 +45,15 @@ __all__ = [
     "ExpectedVersion",
     "InvalidAppend",
     "RecordedEvent",
+    "SnapshotStore",
+    "Sql",
+    "SqlStore",
     "StoreError",
     "StoreLocked",
     "StoredSnapshot",
     "StreamAppend",
     "UnknownEventType",
+    "UnknownTable",
     "UnsupportedSchemaVersion",
     "decode",
     "encode",

@@ -40,14 +40,13 @@ from esbank.eventstore.append_checks import (
 )
 from esbank.eventstore.codec import REGISTRY, EventRegistry, encode
 from esbank.eventstore.duckdb_files import open_database
+from esbank.eventstore.duckdb_reads import DuckDBReads, scalar
 from esbank.eventstore.duckdb_rows import (
     COLUMN_NAMES,
     COLUMNS,
-    check_contiguous,
-    check_positions,
     earlier_result,
-    recorded,
 )
+from esbank.eventstore.duckdb_sql import DuckDBBulkLoad, DuckDBSqlSide
 from esbank.eventstore.errors import (
     ConcurrencyConflict,
     DuplicateEventId,
@@ -55,7 +54,14 @@ from esbank.eventstore.errors import (
     StoreError,
     UnknownTable,
 )
-from esbank.eventstore.types import AppendResult, ExpectedVersion, RecordedEvent, StreamAppend
+from esbank.eventstore.snapshot_store import DuckDBSnapshotStore
+from esbank.eventstore.types import (
+    AppendResult,
+    ExpectedVersion,
+    RecordedEvent,
+    StreamAppend,
+    utc_clock,
+)
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], UUID]
@@ -70,11 +76,6 @@ MAX_THREADS = 256
 __all__ = ["COLUMNS", "COLUMN_NAMES", "DuckDBEventStore", "utc_clock"]
 
 
-def utc_clock() -> datetime:
-    """The real clock: the current time in UTC."""
-    return datetime.now(UTC)
-
-
 @dataclass(slots=True)
 class _Planned:
     """One checked, encoded StreamAppend on its way into the table."""
@@ -86,7 +87,7 @@ class _Planned:
     metadata: str | None
 
 
-class DuckDBEventStore:
+class DuckDBEventStore(DuckDBReads, DuckDBSqlSide):
     """An append-only event store in DuckDB with optimistic concurrency per stream."""
 
     def __init__(
@@ -183,73 +184,13 @@ class DuckDBEventStore:
             except duckdb.Error as exc:
                 raise StoreError(f"{doing} failed: {exc}") from exc
 
-    # -- the read-model side: transactions, statements, frames ------------------------------
-    @contextmanager
-    def transaction(
-        self, frames: Mapping[str, pd.DataFrame] | None = None
-    ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Run the block in one transaction on the read-model connection, under the writer
-        lock: COMMIT at the end, ROLLBACK on any error. ``frames`` are registered as relations
-        of those names for the block. Appends made meanwhile (even from inside the block)
-        commit on their own connection and are never rolled back with it."""
-        with self._using("a read-model transaction"):
-            conn = self._side
-            for name, frame in (frames or {}).items():
-                conn.register(name, frame)
-            try:
-                conn.execute("BEGIN TRANSACTION")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            finally:
-                for name in frames or {}:
-                    conn.unregister(name)
+    def snapshot_store(self) -> DuckDBSnapshotStore:
+        """The ``snapshots`` table beside this store's events (created if missing)."""
+        return DuckDBSnapshotStore(self)
 
-    def sql(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one statement on the read-model connection and return all its rows."""
-        with self._using("a read-model statement"):
-            return self._side.execute(sql, list(parameters)).fetchall()
-
-    def query(
-        self,
-        sql: str,
-        parameters: Sequence[Any] | Mapping[str, Any] | None = None,
-        *,
-        text_as_str: bool = False,
-    ) -> pd.DataFrame:
-        """Run a SQL query on the store's database and return a DataFrame.
-
-        With ``text_as_str`` text columns are ``str`` whether or not the answer has rows
-        (DuckDB gives an empty answer object columns), so a caller sees the same dtypes every
-        time."""
-        with self._using("a query"):
-            result = self._side.execute(sql, parameters if parameters is not None else [])
-            text = [d[0] for d in result.description or [] if str(d[1]) == "VARCHAR"]
-            frame = result.df()
-        return frame.astype({c: "str" for c in text}) if text and text_as_str else frame
-
-    @contextmanager
-    def bulk(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One all-or-nothing bulk load on the store's own connection, under the writer lock,
-        with all of DuckDB's threads: COMMIT at the end, ROLLBACK on any error (an interrupted
-        load leaves nothing behind); then restore the thread setting and forget what the
-        writer remembered."""
-        with self._using("a bulk load") as conn:
-            conn.execute("RESET threads")
-            conn.execute("BEGIN TRANSACTION")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            finally:
-                if self.threads is not None:
-                    conn.execute(f"SET threads = {self.threads}")
-                self._db.forget()
+    def same_database(self, other: object) -> bool:
+        """Whether ``other`` is a store on this very database (any path to the same file)."""
+        return isinstance(other, DuckDBEventStore) and other._db is self._db
 
     def refresh(self) -> None:
         """Forget the remembered head and stream versions (after rows were written around the
@@ -355,7 +296,7 @@ class DuckDBEventStore:
         conn, db = self._own(), self._db
         head = db.head if not fresh else None
         if head is None:
-            head = _scalar(conn, "SELECT coalesce(max(position), 0) FROM events")
+            head = scalar(conn, "SELECT coalesce(max(position), 0) FROM events")
         streams = list(dict.fromkeys(p.request.aggregate_id for p in planned))
         versions = {} if fresh else {s: db.versions[s] for s in streams if s in db.versions}
         unknown = [s for s in streams if s not in versions]
@@ -400,19 +341,7 @@ class DuckDBEventStore:
                 f"INSERT INTO events ({COLUMNS}) VALUES {values}", [x for r in rows for x in r]
             )
             return
-        frame = pd.DataFrame(rows, columns=COLUMN_NAMES)
-        frame["aggregate_id"] = frame["aggregate_id"].astype(str)
-        frame["event_id"] = frame["event_id"].astype(str)
-        name = f"esbank_batch_{id(frame):x}"
-        conn.register(name, frame)
-        try:
-            conn.execute(
-                f"INSERT INTO events ({COLUMNS}) SELECT position, aggregate_id::UUID, version, "
-                f"event_id::UUID, event_type, schema_version, payload, metadata, recorded_at "
-                f"FROM {name} ORDER BY position"
-            )
-        finally:
-            conn.unregister(name)
+        DuckDBBulkLoad(conn).insert(_frame(rows))
 
     def copy_in(self, recorded: Sequence[RecordedEvent]) -> int:
         """Write already-recorded events (e.g. from another store) as they are: same positions,
@@ -433,15 +362,15 @@ class DuckDBEventStore:
             )
             for r in recorded
         ]
-        with self.bulk() as conn:
-            head = self.head_position()
+        with self.bulk_load() as load:
+            head = load.head()
             positions = [row[0] for row in rows]
             if positions != list(range(head + 1, head + 1 + len(rows))):
                 raise InvalidAppend(
                     f"copied events must continue the log at position {head + 1} without gaps, "
                     f"got positions {positions[0]}…{positions[-1]}"
                 )
-            self._insert(conn, rows)
+            load.insert(_frame(rows))
         return len(rows)
 
     def _earlier_batch(self, planned: list[_Planned]) -> list[AppendResult] | None:
@@ -502,108 +431,13 @@ class DuckDBEventStore:
                 "in UTC; give the store a clock that returns real times"
             ) from None
 
-    # -- reading ---------------------------------------------------------------------------
-    def read_stream(
-        self, aggregate_id: UUID, *, from_version: int = 1, to_version: int | None = None
-    ) -> list[RecordedEvent]:
-        """The events of one stream in version order, from ``from_version`` to ``to_version``."""
-        _check_aggregate_id(aggregate_id, InvalidArgument)
-        require_int("from_version", from_version, minimum=1)
-        sql = f"SELECT {COLUMNS} FROM events WHERE aggregate_id = ? AND version >= ?"
-        params: list[Any] = [aggregate_id, from_version]
-        if to_version is not None:
-            require_int("to_version", to_version, minimum=0)
-            sql += " AND version <= ?"
-            params.append(to_version)
-        with self._using("reading a stream") as conn:
-            rows = conn.execute(sql + " ORDER BY version", params).fetchall()
-            check_contiguous(aggregate_id, rows, from_version)
-            if from_version == 1 and to_version is None:
-                self._db.remember(aggregate_id, len(rows))
-        return [recorded(row, self.registry) for row in rows]
 
-    def read_streams(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, list[RecordedEvent]]:
-        """Whole streams of several aggregates in one query (an empty list for a new one)."""
-        if isinstance(aggregate_ids, str | bytes) or not isinstance(aggregate_ids, Sequence):
-            raise InvalidArgument("aggregate_ids must be a list of uuid.UUID")
-        streams = list(dict.fromkeys(aggregate_ids))
-        for aggregate_id in streams:
-            _check_aggregate_id(aggregate_id, InvalidArgument)
-        found: dict[UUID, list[Any]] = {s: [] for s in streams}
-        if not streams:
-            return {}
-        with self._using("reading streams") as conn:
-            rows = conn.execute(
-                f"SELECT {COLUMNS} FROM events WHERE aggregate_id IN "
-                f"({', '.join('?' * len(streams))}) ORDER BY aggregate_id, version",
-                streams,
-            ).fetchall()
-            for row in rows:
-                found[row[1]].append(row)
-            for aggregate_id, stream_rows in found.items():
-                check_contiguous(aggregate_id, stream_rows, 1)
-                self._db.remember(aggregate_id, len(stream_rows))
-        return {
-            s: [recorded(row, self.registry) for row in stream_rows]
-            for s, stream_rows in found.items()
-        }
-
-    def read_all(self, *, after_position: int = 0, limit: int | None = None) -> list[RecordedEvent]:
-        """Every event after ``after_position`` in global order, at most ``limit`` of them."""
-        require_int("after_position", after_position, minimum=0)
-        sql = f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position"
-        params: list[Any] = [after_position]
-        if limit is not None:
-            require_int("limit", limit, minimum=1)
-            sql += " LIMIT ?"
-            params.append(limit)
-        with self._using("reading the log") as conn:
-            rows = conn.execute(sql, params).fetchall()
-        check_positions(rows, after_position)
-        return [recorded(row, self.registry) for row in rows]
-
-    def version_at(self, aggregate_id: UUID, instant: datetime) -> int:
-        """How many of the stream's events were recorded at or before ``instant``.
-
-        The stream is read in version order and stops at the first event recorded later, so
-        the answer is always a version the stream really passed through.
-        """
-        _check_aggregate_id(aggregate_id, InvalidArgument)
-        if not isinstance(instant, datetime) or instant.utcoffset() is None:
-            raise InvalidArgument(
-                f"instant must be a timezone-aware datetime, got {instant!r}; "
-                "e.g. datetime(2026, 1, 5, 9, 30, tzinfo=UTC)"
-            )
-        with self._using("time travel") as conn:
-            return _scalar(
-                conn,
-                "SELECT coalesce((SELECT min(version) - 1 FROM events WHERE aggregate_id = ? "
-                "AND recorded_at > ?), (SELECT coalesce(max(version), 0) FROM events "
-                "WHERE aggregate_id = ?))",
-                [aggregate_id, instant, aggregate_id],
-            )
-
-    def stream_version(self, aggregate_id: UUID) -> int:
-        """The version of the stream's last event (0 when the stream is empty)."""
-        _check_aggregate_id(aggregate_id, InvalidArgument)
-        with self._using("reading a stream version") as conn:
-            return _scalar(
-                conn,
-                "SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = ?",
-                [aggregate_id],
-            )
-
-    def head_position(self) -> int:
-        """The global position of the newest event (0 when the store is empty)."""
-        with self._using("reading the head position") as conn:
-            return _scalar(conn, "SELECT coalesce(max(position), 0) FROM events")
-
-
-def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> int:
-    """One integer from a one-row query, read to the end (DuckDB refuses a DataFrame
-    registration while a result is left half-read)."""
-    rows = conn.execute(sql, list(params)).fetchall()
-    return int(rows[0][0])
+def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """Rows of the events table as a DataFrame for a one-statement INSERT (ids as text)."""
+    frame = pd.DataFrame(rows, columns=COLUMN_NAMES)
+    frame["aggregate_id"] = frame["aggregate_id"].astype(str)
+    frame["event_id"] = frame["event_id"].astype(str)
+    return frame
 
 
 def _check_aggregate_id(aggregate_id: Any, error: type[InvalidArgument]) -> None:

@@ -7,14 +7,18 @@ JSON, and whether a row can be trusted, is decided by the application layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import pandas as pd
 
 from esbank.domain.errors import InvalidArgument
-from esbank.eventstore.duckdb_store import DuckDBEventStore
+from esbank.eventstore.duckdb_sql import DuckDBSqlSide
+from esbank.eventstore.types import StoredSnapshot
+
+if TYPE_CHECKING:
+    from esbank.eventstore.duckdb_store import DuckDBEventStore
 
 SNAPSHOT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -28,22 +32,11 @@ CREATE TABLE IF NOT EXISTS snapshots (
 """
 
 
-@dataclass(frozen=True, slots=True)
-class StoredSnapshot:
-    """One row of the snapshots table, as stored (``state`` is the JSON text)."""
-
-    aggregate_id: UUID
-    version: int
-    schema_version: int
-    state: str
-    created_at: datetime
-
-
 class DuckDBSnapshotStore:
     """The ``snapshots`` table next to the ``events`` table of a ``DuckDBEventStore``."""
 
     def __init__(self, events: DuckDBEventStore) -> None:
-        if not isinstance(events, DuckDBEventStore):
+        if not isinstance(events, DuckDBSqlSide):
             raise InvalidArgument(
                 f"snapshots live beside a DuckDBEventStore, got {type(events).__name__}"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -71,3 +71,19 @@ class StreamAppend:
     expected_version: int | ExpectedVersion
     event_ids: Sequence[UUID] | None = None
     metadata: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSnapshot:
+    """One row of the snapshots table, as stored (``state`` is the JSON text)."""
+
+    aggregate_id: UUID
+    version: int
+    schema_version: int
+    state: str
+    created_at: datetime
+
+
+def utc_clock() -> datetime:
+    """The real clock: the current time in UTC."""
+    return datetime.now(UTC)

@@ -19,6 +19,7 @@ from uuid import UUID
 import pandas as pd
 
 from esbank.app.bank import Bank
+from esbank.app.retry import RetryPolicy
 from esbank.domain.account import BankAccount, decide, evolve, replay
 from esbank.domain.arguments import require_int
 from esbank.domain.commands import COMMAND_TYPES, Command
@@ -171,6 +172,7 @@ class Race:
     ) -> None:
         self.account_id: UUID = _check_tellers(tellers)
         self.retries = require_int("retries", retries)
+        self.policy = RetryPolicy(retries)  # Bank.handle's policy, not a copy of it
         self.store = store
         self._tellers = {name: _Teller(name, command) for name, command in tellers.items()}
         self._steps: list[RaceStep] = []
@@ -270,7 +272,7 @@ class Race:
             f"ConcurrencyConflict: expected version {conflict.expected}, but the stream "
             f"is at {conflict.actual}; "
         )
-        if teller.attempt > self.retries:
+        if not self.policy.again(teller.attempt):  # this conflict ends attempt n: n conflicts
             teller.finish(
                 "gave up", f"gave up after {teller.attempt} attempt(s): {conflict}", conflict
             )
