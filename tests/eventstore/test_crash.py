@@ -28,7 +28,7 @@ from uuid import UUID
 import esbank
 from esbank import DuckDBEventStore, replay
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # the child imports the very esbank this test imported
 CHILD_PATH = os.pathsep.join(
     p for p in (str(Path(esbank.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")) if p

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "notebooks" / "01_commands_and_events.ipynb"
 ERROR_TEXT = "There was an error when executing cell"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

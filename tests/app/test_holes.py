@@ -22,6 +22,7 @@ import duckdb
 import pytest
 from support import rows
 
+import esbank
 from esbank import (
     INT64_MAX,
     Bank,
@@ -429,7 +430,7 @@ def test_a_corrupt_wal_is_a_typed_error(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-c", CORRUPT_WAL_CHILD, str(path)],
         check=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env={**os.environ, "PYTHONPATH": str(Path(esbank.__file__).resolve().parents[1])},
     )
     wal = tmp_path / "wal.duckdb.wal"
     data = bytearray(wal.read_bytes())

@@ -41,7 +41,7 @@ from esbank import (
 )
 from esbank.teach import SequentialIds, StepClock
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 A = UUID(int=0xA)
 B = UUID(int=0xB)
 C = UUID(int=0xC)

@@ -1,0 +1,1 @@
+"""Tests of the notebook series: its shape, make lab and make present."""
