@@ -15,6 +15,7 @@ from uuid import UUID
 import pandas as pd
 
 from esbank.app.cache import StateCache
+from esbank.app.idempotency import earlier_results, event_ids, metadata
 from esbank.app.outcomes import CommandRejected, CommandResult, Decided, decide_batch
 from esbank.app.retry import RetryPolicy
 from esbank.app.snapshots import (
@@ -34,7 +35,7 @@ from esbank.domain.arguments import (
 )
 from esbank.domain.commands import COMMAND_TYPES, Command, OpenAccount
 from esbank.domain.errors import AccountNotOpen, DomainError, InvalidArgument, InvalidCommand
-from esbank.eventstore.errors import ConcurrencyConflict
+from esbank.eventstore.errors import ConcurrencyConflict, DuplicateEventId
 from esbank.eventstore.protocol import EventStore, SnapshotStore, SqlStore
 from esbank.eventstore.types import RecordedEvent, StreamAppend
 
@@ -47,6 +48,19 @@ def _check_command(command: object, where: str = "command") -> None:
     if not isinstance(command, COMMAND_TYPES):
         names = ", ".join(t.__name__ for t in COMMAND_TYPES)
         raise InvalidCommand(f"expected one of {names} as {where}, got {type(command).__name__}")
+
+
+def _check_keys(keys: object, count: int) -> list[UUID | None]:
+    if keys is None:
+        return [None] * count
+    if isinstance(keys, str | bytes) or not isinstance(keys, Sequence) or len(keys) != count:
+        raise InvalidArgument(
+            f"idempotency_keys must be a list of {count} keys (uuid.UUID or None), one per command"
+        )
+    given = [require_uuid("idempotency_keys[...]", key) for key in keys if key is not None]
+    if len(set(given)) != len(given):
+        raise InvalidArgument("idempotency_keys repeats a key; every command needs its own key")
+    return list(keys)
 
 
 class Bank:
@@ -81,7 +95,7 @@ class Bank:
         self._new_id: IdFactory = new_id or uuid.uuid4
 
     # -- write side ------------------------------------------------------------------------
-    def handle(self, command: Command) -> CommandResult:
+    def handle(self, command: Command, *, idempotency_key: UUID | None = None) -> CommandResult:
         """Decide ``command`` against the account's state and append its events.
 
         A broken rule raises its ``DomainError`` and writes nothing. A concurrency conflict
@@ -90,13 +104,21 @@ class Bank:
         an append from a stale one fails its version check and is decided again from a fresh
         read without counting as a retry, and a refusal is only raised after the account has
         been read afresh.
+
+        With an ``idempotency_key`` (a UUID) the events' ids come from the key, so sending the
+        same command with the same key again returns the original result and writes nothing.
         """
         _check_command(command)
+        if idempotency_key is not None:
+            require_uuid("idempotency_key", idempotency_key)
+            earlier = earlier_results(self.store, [command], [idempotency_key])
+            if earlier:
+                return earlier[0]
         conflicts = 0
         while True:
             state, cached = self._cache.get_or_load(command.account_id, self._state)
             try:
-                return self._attempt(command, state, attempt=conflicts + 1)
+                return self._attempt(command, state, idempotency_key, attempt=conflicts + 1)
             except DomainError:
                 if not cached:
                     raise
@@ -105,17 +127,25 @@ class Bank:
                     conflicts += 1
                     if not self.retries.again(conflicts):
                         raise
+            except DuplicateEventId:
+                # The same key, sent again at the same moment, won the race: its result is ours.
+                earlier = earlier_results(self.store, [command], [idempotency_key])
+                if not earlier:
+                    raise
+                return earlier[0]
             self._cache.drop(command.account_id)  # out of date: decide again from the events
 
-    def _attempt(self, command: Command, state: BankAccount, *, attempt: int) -> CommandResult:
+    def _attempt(
+        self, command: Command, state: BankAccount, key: UUID | None, *, attempt: int
+    ) -> CommandResult:
         """One try: decide against ``state``, append at its version, remember the new state."""
         events = decide(command, state)
         appended = self.store.append(
             command.account_id,
             events,
             expected_version=state.version,
-            event_ids=[self._next_id() for _ in events],
-            metadata={"command": type(command).__name__},
+            event_ids=self._event_ids(len(events), key),
+            metadata=metadata(command, key),
         )
         after = replay(events, state)
         self._cache.put(after)
@@ -129,18 +159,37 @@ class Bank:
             attempts=attempt,
         )
 
-    def handle_batch(self, commands: Sequence[Command]) -> list[CommandResult | CommandRejected]:
+    def handle_batch(
+        self,
+        commands: Sequence[Command],
+        *,
+        idempotency_keys: Sequence[UUID | None] | None = None,
+    ) -> list[CommandResult | CommandRejected]:
         """Decide many commands in order and commit all accepted ones in one append.
 
         The single-writer idea: each command is judged against the state left by the commands
         before it, a refused command adds nothing, and one INSERT stores every accepted event.
         Returns one outcome per command, in order. On a concurrency conflict nothing is
         written; the batch is decided again from fresh state (up to ``max_retries`` times).
+        ``idempotency_keys`` (one key or None per command) work as in ``handle``: a command
+        whose key is already stored gets its original result and is not decided again.
         """
         if isinstance(commands, COMMAND_TYPES) or not isinstance(commands, Sequence):
             raise InvalidCommand("handle_batch takes a list of commands")
         for i, command in enumerate(commands):
             _check_command(command, where=f"commands[{i}]")
+        keys = _check_keys(idempotency_keys, len(commands))
+        earlier = earlier_results(self.store, commands, keys)
+        todo = [i for i in range(len(commands)) if i not in earlier]
+        decided = iter(
+            self._decide_and_commit([commands[i] for i in todo], [keys[i] for i in todo])
+        )
+        return [earlier[i] if i in earlier else next(decided) for i in range(len(commands))]
+
+    def _decide_and_commit(
+        self, commands: list[Command], keys: list[UUID | None]
+    ) -> list[CommandResult | CommandRejected]:
+        """handle_batch's loop: decide in order, commit in one append, retry on conflict."""
         accounts = list(dict.fromkeys(c.account_id for c in commands))
         conflicts, use_cache = 0, True
         while commands:
@@ -150,7 +199,7 @@ class Bank:
             if cached and any(isinstance(p, DomainError) for p in plan):
                 continue  # a refusal may come from an out-of-date cached state: decide afresh
             try:
-                return self._commit(commands, plan, states, attempt=conflicts + 1)
+                return self._commit(commands, keys, plan, states, attempt=conflicts + 1)
             except ConcurrencyConflict:
                 for account_id in accounts:
                     self._cache.drop(account_id)
@@ -163,25 +212,30 @@ class Bank:
     def _commit(
         self,
         commands: Sequence[Command],
+        keys: Sequence[UUID | None],
         plan: list[Decided | DomainError],
         states: dict[UUID, BankAccount],
         *,
         attempt: int,
     ) -> list[CommandResult | CommandRejected]:
         """Append every accepted command's events in one batch; one outcome per command."""
-        accepted = [(c, p) for c, p in zip(commands, plan, strict=True) if isinstance(p, Decided)]
+        accepted = [
+            (c, k, p)
+            for c, k, p in zip(commands, keys, plan, strict=True)
+            if isinstance(p, Decided)
+        ]
         appends = [
             StreamAppend(
                 c.account_id,
                 p.events,
                 expected_version=p.before.version,
-                event_ids=[self._next_id() for _ in p.events],
-                metadata={"command": type(c).__name__},
+                event_ids=self._event_ids(len(p.events), k),
+                metadata=metadata(c, k),
             )
-            for c, p in accepted
+            for c, k, p in accepted
         ]
         appended = iter(self.store.append_batch(appends) if appends else [])
-        for account_id, after in {p.after.id: p.after for _, p in accepted}.items():
+        for account_id, after in {p.after.id: p.after for _, _, p in accepted}.items():
             self._cache.put(after)
             self._maybe_snapshot(states[account_id].version, after)
         outcomes: list[CommandResult | CommandRejected] = []
@@ -205,6 +259,9 @@ class Bank:
     def open_account(self, owner: str, initial_balance: int = 0) -> CommandResult:
         """Open a new account with an id from ``new_id``; the result carries the id."""
         return self.handle(OpenAccount(self._next_id(), owner, initial_balance))
+
+    def _event_ids(self, count: int, key: UUID | None) -> list[UUID]:
+        return event_ids(key, count) if key is not None else [self._next_id() for _ in range(count)]
 
     def _next_id(self) -> UUID:
         value = self._new_id()

@@ -51,8 +51,9 @@ class DuckDBReads:
         with self._using("reading a stream") as conn:
             rows = conn.execute(sql + " ORDER BY version", params).fetchall()
             check_contiguous(aggregate_id, rows, from_version)
-            if from_version == 1 and to_version is None:
-                self._db.remember(aggregate_id, len(rows))
+            reached_end = to_version is None or len(rows) < to_version - from_version + 1
+            if reached_end and (rows or from_version == 1):
+                self._db.remember(aggregate_id, from_version + len(rows) - 1)
         return [recorded(row, self.registry) for row in rows]
 
     def read_streams(
@@ -97,6 +98,22 @@ class DuckDBReads:
         with self._using("reading the log") as conn:
             rows = conn.execute(sql, params).fetchall()
         check_positions(rows, after_position)
+        return [recorded(row, self.registry) for row in rows]
+
+    def read_events(self: DuckDBEventStore, event_ids: Sequence[UUID]) -> list[RecordedEvent]:
+        """The stored events with these ids (any that are stored), in global order."""
+        if isinstance(event_ids, str | bytes) or not isinstance(event_ids, Sequence):
+            raise InvalidArgument("event_ids must be a list of uuid.UUID")
+        for event_id in event_ids:
+            require_uuid("event_ids[...]", event_id)
+        if not event_ids:
+            return []
+        with self._using("reading events by id") as conn:
+            rows = conn.execute(
+                f"SELECT {COLUMNS} FROM events WHERE event_id IN (SELECT unnest(?::UUID[])) "
+                "ORDER BY position",
+                [list(event_ids)],
+            ).fetchall()
         return [recorded(row, self.registry) for row in rows]
 
     def version_at(self: DuckDBEventStore, aggregate_id: UUID, instant: datetime) -> int:
