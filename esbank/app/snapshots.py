@@ -17,10 +17,11 @@ from uuid import UUID
 
 from esbank.domain.account import BankAccount, evolve, replay
 from esbank.domain.errors import EsbankError, InvalidHistory
+from esbank.domain.events import Event
 from esbank.domain.money import INT64_MAX, OWNER_MAX_LENGTH
 from esbank.eventstore.errors import StoreError
 from esbank.eventstore.protocol import EventStore, SnapshotStore
-from esbank.eventstore.types import RecordedEvent, StoredSnapshot
+from esbank.eventstore.types import StoredSnapshot
 
 SNAPSHOT_SCHEMA_VERSION = 1
 _FIELDS = ("owner", "balance", "version", "is_open", "is_closed")
@@ -138,13 +139,13 @@ def load_state(
 
 def stream_pages(
     events: EventStore, account_id: UUID, from_version: int, to_version: int | None
-) -> Iterator[list[RecordedEvent]]:
-    """The stream's events ``from_version``..``to_version``, ``LOAD_PAGE`` at a time."""
+) -> Iterator[list[Event]]:
+    """The stream's domain events ``from_version``..``to_version``, ``LOAD_PAGE`` at a time."""
     while to_version is None or from_version <= to_version:
         upper = from_version + LOAD_PAGE - 1
         if to_version is not None:
             upper = min(upper, to_version)
-        page = events.read_stream(account_id, from_version=from_version, to_version=upper)
+        page = events.stream_events(account_id, from_version=from_version, to_version=upper)
         if page:
             yield page
         if len(page) < upper - from_version + 1:
@@ -159,7 +160,7 @@ def fold_stream(
     returns the state and how many events were folded."""
     folded = 0
     for page in stream_pages(events, state.id, from_version, to_version):
-        state = replay((r.event for r in page), state)
+        state = replay(page, state)
         folded += len(page)
     return state, folded
 
@@ -182,7 +183,7 @@ def _from_snapshot(
     state, replayed = decode_state(stored), 0
     try:
         for page in chain([first[1:]], pages):
-            state = replay((r.event for r in page), state)
+            state = replay(page, state)
             replayed += len(page)
     except InvalidHistory as exc:
         # The events after it cannot follow it, so the snapshot is wrong (if the log itself is
@@ -233,8 +234,8 @@ def rebuild_snapshots(
     state = BankAccount.new(account_id)
     written = []
     for page in stream_pages(events, account_id, 1, None):
-        for recorded in page:
-            state = evolve(state, recorded.event)
+        for event in page:
+            state = evolve(state, event)
             if state.version % every == 0:
                 snapshots.save(
                     account_id, state.version, SNAPSHOT_SCHEMA_VERSION, encode_state(state)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from uuid import UUID
 
 from esbank.domain.commands import (
@@ -116,7 +116,8 @@ def _refuse(state: BankAccount, event: Event, why: str) -> InvalidHistory:
 
 
 def evolve(state: BankAccount, event: Event) -> BankAccount:
-    """Return the state after ``event``: pure, ``version + 1``.
+    """Return the state after ``event``: pure, ``version + 1`` (a new frozen state, built
+    field by field; the old one is never changed).
 
     Raises ``InvalidHistory`` when the event could not have followed ``state`` (a corrupt log).
     """
@@ -131,12 +132,8 @@ def evolve(state: BankAccount, event: Event) -> BankAccount:
     if isinstance(event, AccountOpened):
         if state.exists:
             raise _refuse(state, event, "the account was already opened")
-        return replace(
-            state,
-            owner=event.owner,
-            balance=event.initial_balance,
-            version=state.version + 1,
-            is_open=True,
+        return BankAccount(
+            state.id, event.owner, event.initial_balance, version=state.version + 1, is_open=True
         )
     if state.is_closed:
         raise _refuse(state, event, "the account is closed")
@@ -147,15 +144,20 @@ def evolve(state: BankAccount, event: Event) -> BankAccount:
             balance = state.balance + amount
             if balance > INT64_MAX:
                 raise _refuse(state, event, "the balance would exceed the int64 limit")
-            return replace(state, balance=balance, version=state.version + 1)
+            return BankAccount(
+                state.id, state.owner, balance, version=state.version + 1, is_open=True
+            )
         case MoneyWithdrawn(amount=amount):
             if amount > state.balance:
                 raise _refuse(state, event, "the balance would go below zero")
-            return replace(state, balance=state.balance - amount, version=state.version + 1)
+            balance = state.balance - amount
+            return BankAccount(
+                state.id, state.owner, balance, version=state.version + 1, is_open=True
+            )
         case AccountClosed():
             if state.balance != 0:
                 raise _refuse(state, event, "the balance is not zero")
-            return replace(state, version=state.version + 1, is_open=False, is_closed=True)
+            return BankAccount(state.id, state.owner, 0, version=state.version + 1, is_closed=True)
     raise AssertionError("unreachable: every event type is matched above")
 
 

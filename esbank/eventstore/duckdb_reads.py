@@ -17,12 +17,11 @@ import duckdb
 
 from esbank.domain.arguments import require_aware, require_int, require_uuid
 from esbank.domain.errors import InvalidArgument
-from esbank.eventstore.duckdb_rows import (
-    COLUMNS,
-    check_contiguous,
-    check_positions,
-    recorded,
-)
+from esbank.domain.events import Event
+from esbank.eventstore.codec import where
+from esbank.eventstore.decoding import decode_events, first_break, recorded_events
+from esbank.eventstore.duckdb_rows import check_contiguous, check_positions, read_columns
+from esbank.eventstore.errors import CorruptEvent
 from esbank.eventstore.types import RecordedEvent
 
 if TYPE_CHECKING:
@@ -42,19 +41,70 @@ class DuckDBReads:
         """The events of one stream in version order, from ``from_version`` to ``to_version``."""
         require_uuid("aggregate_id", aggregate_id)
         require_int("from_version", from_version, minimum=1)
-        sql = f"SELECT {COLUMNS} FROM events WHERE aggregate_id = ? AND version >= ?"
+        sql = "aggregate_id = ? AND version >= ?"
         params: list[Any] = [aggregate_id, from_version]
         if to_version is not None:
             require_int("to_version", to_version, minimum=0)
             sql += " AND version <= ?"
             params.append(to_version)
         with self._using("reading a stream") as conn:
-            rows = conn.execute(sql + " ORDER BY version", params).fetchall()
-            check_contiguous(aggregate_id, rows, from_version)
-            reached_end = to_version is None or len(rows) < to_version - from_version + 1
-            if reached_end and (rows or from_version == 1):
-                self._db.remember(aggregate_id, from_version + len(rows) - 1)
-        return [recorded(row, self.registry) for row in rows]
+            columns = read_columns(conn, sql, "version", params, aggregate=aggregate_id)
+            check_contiguous(columns, aggregate_id, from_version)
+            self._remember_end(aggregate_id, from_version, to_version, len(columns.version))
+        return recorded_events(columns, self.registry)
+
+    def stream_events(
+        self: DuckDBEventStore,
+        aggregate_id: UUID,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+    ) -> list[Event]:
+        """Only the domain events of ``read_stream`` (no ids, times or metadata): what a
+        replay folds, read and decoded at a fraction of the cost."""
+        require_uuid("aggregate_id", aggregate_id)
+        require_int("from_version", from_version, minimum=1)
+        sql = (
+            "SELECT position, version, event_type, schema_version, CAST(payload AS VARCHAR) "
+            "AS payload FROM events WHERE aggregate_id = ? AND version >= ?"
+        )
+        params: list[Any] = [aggregate_id, from_version]
+        if to_version is not None:
+            require_int("to_version", to_version, minimum=0)
+            sql += " AND version <= ?"
+            params.append(to_version)
+        with self._using("reading a stream") as conn:
+            data = conn.execute(sql + " ORDER BY version", params).fetchnumpy()
+            positions, versions = data["position"].tolist(), data["version"].tolist()
+            gap = first_break(versions, from_version)
+            if gap is not None:
+                raise CorruptEvent(
+                    f"stream {aggregate_id} has a gap: version {from_version + gap} is missing "
+                    f"before {where(positions[gap], aggregate_id, versions[gap])}; the log was "
+                    "edited outside the store"
+                )
+            self._remember_end(aggregate_id, from_version, to_version, len(versions))
+        return decode_events(
+            data["event_type"].tolist(),
+            data["schema_version"].tolist(),
+            data["payload"].tolist(),
+            positions,
+            versions,
+            [aggregate_id] * len(versions),
+            self.registry,
+        )
+
+    def _remember_end(
+        self: DuckDBEventStore,
+        aggregate_id: UUID,
+        from_version: int,
+        to_version: int | None,
+        found: int,
+    ) -> None:
+        """A read that reached the stream's end tells the writer the stream's version."""
+        reached_end = to_version is None or found < to_version - from_version + 1
+        if reached_end and (found or from_version == 1):
+            self._db.remember(aggregate_id, from_version + found - 1)
 
     def read_streams(
         self: DuckDBEventStore, aggregate_ids: Sequence[UUID]
@@ -65,40 +115,38 @@ class DuckDBReads:
         streams = list(dict.fromkeys(aggregate_ids))
         for aggregate_id in streams:
             require_uuid("aggregate_id", aggregate_id)
-        found: dict[UUID, list[Any]] = {s: [] for s in streams}
         if not streams:
             return {}
         with self._using("reading streams") as conn:
-            rows = conn.execute(
-                f"SELECT {COLUMNS} FROM events WHERE aggregate_id IN "
-                f"({', '.join('?' * len(streams))}) ORDER BY aggregate_id, version",
+            columns = read_columns(
+                conn,
+                f"aggregate_id IN ({', '.join('?' * len(streams))})",
+                "aggregate_id, version",
                 streams,
-            ).fetchall()
-            for row in rows:
-                found[row[1]].append(row)
-            for aggregate_id, stream_rows in found.items():
-                check_contiguous(aggregate_id, stream_rows, 1)
-                self._db.remember(aggregate_id, len(stream_rows))
-        return {
-            s: [recorded(row, self.registry) for row in stream_rows]
-            for s, stream_rows in found.items()
-        }
+            )
+            found: dict[UUID, list[int]] = {s: [] for s in streams}
+            for i, aggregate_id in enumerate(columns.aggregate):  # type: ignore[arg-type]
+                found[aggregate_id].append(i)
+            for aggregate_id, rows in found.items():
+                check_contiguous(columns.take(rows), aggregate_id, 1)
+                self._db.remember(aggregate_id, len(rows))
+        events = recorded_events(columns, self.registry)
+        return {s: [events[i] for i in rows] for s, rows in found.items()}
 
     def read_all(
         self: DuckDBEventStore, *, after_position: int = 0, limit: int | None = None
     ) -> list[RecordedEvent]:
         """Every event after ``after_position`` in global order, at most ``limit`` of them."""
         require_int("after_position", after_position, minimum=0)
-        sql = f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position"
-        params: list[Any] = [after_position]
+        order, params = "position", [after_position]
         if limit is not None:
             require_int("limit", limit, minimum=1)
-            sql += " LIMIT ?"
+            order += " LIMIT ?"
             params.append(limit)
         with self._using("reading the log") as conn:
-            rows = conn.execute(sql, params).fetchall()
-        check_positions(rows, after_position)
-        return [recorded(row, self.registry) for row in rows]
+            columns = read_columns(conn, "position > ?", order, params)
+        check_positions(columns, after_position)
+        return recorded_events(columns, self.registry)
 
     def read_events(self: DuckDBEventStore, event_ids: Sequence[UUID]) -> list[RecordedEvent]:
         """The stored events with these ids (any that are stored), in global order."""
@@ -109,12 +157,10 @@ class DuckDBReads:
         if not event_ids:
             return []
         with self._using("reading events by id") as conn:
-            rows = conn.execute(
-                f"SELECT {COLUMNS} FROM events WHERE event_id IN (SELECT unnest(?::UUID[])) "
-                "ORDER BY position",
-                [list(event_ids)],
-            ).fetchall()
-        return [recorded(row, self.registry) for row in rows]
+            columns = read_columns(
+                conn, "event_id IN (SELECT unnest(?::UUID[]))", "position", [list(event_ids)]
+            )
+        return recorded_events(columns, self.registry)
 
     def version_at(self: DuckDBEventStore, aggregate_id: UUID, instant: datetime) -> int:
         """How many of the stream's events were recorded at or before ``instant``.

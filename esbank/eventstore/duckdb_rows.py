@@ -1,4 +1,4 @@
-"""Stored rows of the ``events`` table: their columns, their checks, and decoding them.
+"""Stored rows of the ``events`` table: their columns, reading them as columns, their checks.
 
 A gap in a stream's versions or in the global positions means the log was edited outside
 the store; it is reported as ``CorruptEvent`` naming the row, never skipped.
@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC
 from typing import Any
 from uuid import UUID
 
-from esbank.eventstore.codec import EventRegistry, where
+import duckdb
+
+from esbank.eventstore.codec import where
+from esbank.eventstore.decoding import Columns, fast_uuid, first_break, uuid_ints
 from esbank.eventstore.errors import CorruptEvent, DuplicateEventId
-from esbank.eventstore.types import AppendResult, ExpectedVersion, RecordedEvent
+from esbank.eventstore.types import AppendResult, ExpectedVersion
 
 COLUMN_NAMES = [
     "position",
@@ -30,54 +32,79 @@ COLUMN_NAMES = [
 COLUMNS = ", ".join(COLUMN_NAMES)
 
 
-def recorded(row: tuple[Any, ...], registry: EventRegistry) -> RecordedEvent:
-    """A stored row (columns ``COLUMNS``) as a ``RecordedEvent`` with its upcast event."""
-    position, aggregate_id, version, event_id, event_type, schema_version, payload, meta, at = row
-    event = registry.decode(
-        event_type,
-        schema_version,
-        payload,
-        position=position,
-        aggregate_id=aggregate_id,
-        version=version,
-    )
-    try:
-        metadata = json.loads(meta) if meta is not None else {}
-    except ValueError as exc:
-        raise CorruptEvent(
-            f"metadata at {where(position, aggregate_id, version)} is not valid JSON: {exc}"
-        ) from None
-    return RecordedEvent(
-        position=position,
-        aggregate_id=aggregate_id,
-        version=version,
-        event_id=event_id,
-        event_type=event_type,
-        schema_version=schema_version,
-        event=event,
-        metadata=metadata if isinstance(metadata, dict) else {"value": metadata},
-        recorded_at=at.astimezone(UTC),
+_HALVES = (
+    "CAST(CAST({0} AS UHUGEINT) >> 64 AS UBIGINT) AS {0}_high, "
+    "CAST(CAST({0} AS UHUGEINT) & 18446744073709551615 AS UBIGINT) AS {0}_low"
+)
+_SELECT = (
+    "SELECT position, version, event_type, schema_version, {aggregate}"
+    + _HALVES.format("event_id")
+    + ", epoch_us(recorded_at) AS at_us, "
+    "coalesce(CAST(metadata AS VARCHAR), '') AS metadata, metadata IS NULL AS no_metadata, "
+    "CAST(payload AS VARCHAR) AS payload FROM events WHERE {where} ORDER BY {order}"
+)
+
+
+def read_columns(
+    conn: duckdb.DuckDBPyConnection,
+    where_sql: str,
+    order: str,
+    params: list[Any],
+    *,
+    aggregate: UUID | None = None,
+) -> Columns:
+    """The rows matching ``where_sql``, as columns (``aggregate``: all rows are of that one
+    stream, so its id is not read per row)."""
+    halves = "" if aggregate is not None else _HALVES.format("aggregate_id") + ", "
+    sql = _SELECT.format(aggregate=halves, where=where_sql, order=order)
+    data = conn.execute(sql, params).fetchnumpy()
+    if aggregate is None:
+        known: dict[int, UUID] = {}
+        keys = uuid_ints(data["aggregate_id_high"], data["aggregate_id_low"])
+        aggregates: UUID | list[UUID] = [
+            known[k] if k in known else known.setdefault(k, fast_uuid(k)) for k in keys
+        ]
+    else:
+        aggregates = aggregate
+    return Columns(
+        position=data["position"],
+        version=data["version"],
+        event_type=data["event_type"],
+        schema_version=data["schema_version"],
+        aggregate=aggregates,
+        event_id_high=data["event_id_high"],
+        event_id_low=data["event_id_low"],
+        at_us=data["at_us"],
+        metadata=data["metadata"],
+        no_metadata=data["no_metadata"],
+        payload=data["payload"],
     )
 
 
-def check_contiguous(aggregate_id: UUID, rows: Sequence[Any], from_version: int) -> None:
+def check_contiguous(columns: Columns, aggregate_id: UUID, from_version: int) -> None:
     """Raise CorruptEvent if the stream's rows skip a version."""
-    for expected, row in enumerate(rows, start=from_version):
-        if row[2] != expected:
-            raise CorruptEvent(
-                f"stream {aggregate_id} has a gap: version {expected} is missing before "
-                f"{where(row[0], row[1], row[2])}; the log was edited outside the store"
-            )
+    versions = columns.version.tolist()
+    i = first_break(versions, from_version)
+    if i is not None:
+        raise CorruptEvent(
+            f"stream {aggregate_id} has a gap: version {from_version + i} is missing before "
+            f"{where(int(columns.position[i]), aggregate_id, versions[i])}; the log was "
+            "edited outside the store"
+        )
 
 
-def check_positions(rows: Sequence[Any], after_position: int) -> None:
+def check_positions(columns: Columns, after_position: int) -> None:
     """Raise CorruptEvent if the global log's rows skip a position."""
-    for expected, row in enumerate(rows, start=after_position + 1):
-        if row[0] != expected:
-            raise CorruptEvent(
-                f"the global log has a gap: position {expected} is missing before "
-                f"{where(row[0], row[1], row[2])}; the log was edited outside the store"
-            )
+    positions = columns.position.tolist()
+    i = first_break(positions, after_position + 1)
+    if i is not None:
+        aggregate = columns.aggregate
+        aggregate_id = aggregate[i] if isinstance(aggregate, list) else aggregate
+        raise CorruptEvent(
+            f"the global log has a gap: position {after_position + 1 + i} is missing before "
+            f"{where(positions[i], aggregate_id, int(columns.version[i]))}; the log was edited "
+            "outside the store"
+        )
 
 
 def earlier_result(

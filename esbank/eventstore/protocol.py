@@ -44,6 +44,10 @@ class EventStore(Protocol):
         self, aggregate_id: UUID, *, from_version: int = 1, to_version: int | None = None
     ) -> list[RecordedEvent]: ...
 
+    def stream_events(
+        self, aggregate_id: UUID, *, from_version: int = 1, to_version: int | None = None
+    ) -> list[Event]: ...
+
     def read_streams(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, list[RecordedEvent]]: ...
 
     def read_all(

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from esbank.domain.events import Event
@@ -33,9 +33,12 @@ NO_STREAM = ExpectedVersion.NO_STREAM
 STREAM_EXISTS = ExpectedVersion.STREAM_EXISTS
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """One stored event with its place in the stream and in the global log."""
+class RecordedEvent(NamedTuple):
+    """One stored event with its place in the stream and in the global log.
+
+    Immutable. A named tuple rather than a dataclass because reads build millions of them
+    (one costs a fifth of a frozen dataclass).
+    """
 
     position: int
     aggregate_id: UUID

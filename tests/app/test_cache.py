@@ -83,6 +83,10 @@ class RecordingStore(DuckDBEventStore):
         self.reads.append((aggregate_id,))
         return super().read_stream(aggregate_id, **kwargs)
 
+    def stream_events(self, aggregate_id: UUID, **kwargs: Any) -> list[Event]:
+        self.reads.append((aggregate_id,))
+        return super().stream_events(aggregate_id, **kwargs)
+
     def read_streams(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, list[RecordedEvent]]:
         self.reads.append(tuple(aggregate_ids))
         return super().read_streams(aggregate_ids)

@@ -539,14 +539,14 @@ def test_loading_a_long_stream_reads_it_in_pages(
 
     monkeypatch.setattr(snapshots_module, "LOAD_PAGE", 1_000)
     sizes: list[int] = []
-    real = store.read_stream
+    real = store.stream_events
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         found = real(*args, **kwargs)
         sizes.append(len(found))
         return found
 
-    monkeypatch.setattr(store, "read_stream", counting)
+    monkeypatch.setattr(store, "stream_events", counting)
     state = Bank(store).load(A)
     assert state.version == 2_501 and state.balance == 2_500
     assert max(sizes) <= 1_000
