@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from esbank.domain.arguments import require_callable, require_int, require_optional_aware
@@ -92,6 +93,30 @@ def batch_frame(events: Sequence[RecordedEvent]) -> pd.DataFrame:
             )
         )
     frame = pd.DataFrame(rows, columns=BATCH_COLUMNS)
+    return frame.astype({"position": "int64", "version": "int64", "change": "int64"})
+
+
+def batch_from_log(log: pd.DataFrame) -> pd.DataFrame:
+    """``batch_frame``'s rows, computed column by column from ``store.read_log_frame``."""
+    event = log["event"]
+    amount = log["amount"].fillna(0).astype("int64")
+    change = np.select(
+        [event == "AccountOpened", event == "MoneyDeposited", event == "MoneyWithdrawn"],
+        [log["initial_balance"].fillna(0).astype("int64"), amount, -amount],
+        0,
+    )
+    frame = pd.DataFrame(
+        {
+            "position": log["position"],
+            "aggregate_id": log["aggregate_id"],
+            "version": log["version"],
+            "recorded_at": log["recorded_at"],
+            "event_type": log["event_type"],
+            "owner": log["owner"],
+            "change": change,
+            "closes": event == "AccountClosed",
+        }
+    )
     return frame.astype({"position": "int64", "version": "int64", "change": "int64"})
 
 
@@ -235,12 +260,12 @@ class Projector:
         results = []
         for name, projection in self.projections.items():
             checkpoint = self.checkpoint(name)
-            events = self.store.read_all(after_position=checkpoint, limit=limit)
+            log = self.store.read_log_frame(after_position=checkpoint, limit=limit)
             applied = 0
-            if events:
+            if len(log):
                 try:
-                    self._apply(projection, checkpoint, events)
-                    applied = len(events)
+                    self._apply(projection, checkpoint, batch_from_log(log))
+                    applied = len(log)
                 except CheckpointMoved:
                     checkpoint = self.checkpoint(name)
             results.append(StepResult(name, applied, checkpoint + applied))
@@ -262,17 +287,17 @@ class Projector:
         head = self.store.head_position()
         return all(r.checkpoint >= head for r in results)
 
-    def _apply(self, projection: Projection, start: int, events: list[RecordedEvent]) -> None:
-        """Apply ``events`` (read after checkpoint ``start``) and move the checkpoint, in one
-        transaction, only if the checkpoint is still ``start``; else ``CheckpointMoved``."""
-        frame = batch_frame(events)
+    def _apply(self, projection: Projection, start: int, frame: pd.DataFrame) -> None:
+        """Apply the batch ``frame`` (read after checkpoint ``start``) and move the checkpoint,
+        in one transaction, only if the checkpoint is still ``start``; else
+        ``CheckpointMoved``."""
         name = f"esbank_batch_{projection.name}"
         now = self._now()
         with self.store.transaction({name: frame}) as conn:
             moved = conn.execute(
                 "UPDATE projection_checkpoints SET position = ?, updated_at = ? "
                 "WHERE name = ? AND position = ?",
-                [events[-1].position, now, projection.name, start],
+                [int(frame["position"].iloc[-1]), now, projection.name, start],
             ).fetchall()
             if moved[0][0] != 1:
                 raise CheckpointMoved(
@@ -299,12 +324,12 @@ class Projector:
         applied = 0
         while True:
             checkpoint = self.checkpoint(name)
-            events = self.store.read_all(after_position=checkpoint, limit=self.batch_size)
-            if not events:
+            log = self.store.read_log_frame(after_position=checkpoint, limit=self.batch_size)
+            if not len(log):
                 return applied
             try:
-                self._apply(self._projection(name), checkpoint, events)
-                applied += len(events)
+                self._apply(self._projection(name), checkpoint, batch_from_log(log))
+                applied += len(log)
             except CheckpointMoved:
                 continue
 

@@ -2,12 +2,13 @@
 
 A backend hands over the rows of a read as columns (numbers as numbers, ids as two 64-bit
 halves, times as microseconds since the epoch). Most rows hold a payload exactly as this code
-writes it: the current schema version and one whole-number field, e.g. ``{"amount": 2500}``,
-or no field at all (``{}``). Such a payload is recognised by its text and its event built
-directly, without parsing JSON or checking the value again beyond its range. Every other row
-(an older schema version, an unknown type, text fields, extra or missing fields, odd spacing,
-a value out of range, JSON that is not an object …) is decoded the exact way, through the
-``EventRegistry``: it is upcast, or refused with the same typed error naming its row.
+writes it, at the current schema version: one whole-number field (``{"amount": 2500}``) or
+none (``{}``). Such a payload is recognised by its text and its event built directly, without
+parsing JSON or checking the value again beyond its range; equal payloads are read once per
+read. A current payload with text fields is parsed and built through the event's own checks.
+Every other row (an older schema version, an unknown type, extra or missing fields, odd
+spacing, a value out of range, JSON that is not an object …) is decoded the exact way, through
+the ``EventRegistry``: it is upcast, or refused with the same typed error naming its row.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from uuid import UUID, SafeUUID
 import numpy as np
 import pandas as pd
 
+from esbank.domain.errors import EsbankError
 from esbank.domain.events import Event
 from esbank.domain.money import INT64_MAX
-from esbank.eventstore.codec import EventRegistry, where
+from esbank.eventstore.codec import EventRegistry, parse_payload, where
 from esbank.eventstore.errors import CorruptEvent
 from esbank.eventstore.types import RecordedEvent
 
@@ -55,14 +57,14 @@ def uuid_ints(high: np.ndarray, low: np.ndarray) -> list[int]:
     return [(h << 64) | lo for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
 
 
-def _parser(cls: type[Event]) -> Parser | None:
-    """A reader of the payload text this code writes for ``cls``, if it has one."""
+def _parser(cls: type[Event]) -> Parser:
+    """A quick reader of the payload text this code writes for ``cls``."""
     fields = [f.name for f in dataclasses.fields(cls)]
     if not fields:
         empty = cls()
         return lambda text: empty if text == "{}" else None
     if len(fields) != 1 or fields[0] not in INT_FIELDS:
-        return None
+        return _json_parser(cls, fields)
     name, low = fields[0], INT_FIELDS[fields[0]]
     spaced, compact = f'{{"{name}": ', f'{{"{name}":'
 
@@ -87,14 +89,26 @@ def _parser(cls: type[Event]) -> Parser | None:
     return parse
 
 
+def _json_parser(cls: type[Event], fields: list[str]) -> Parser:
+    """For events with text fields: parse the JSON, and build the event through its own
+    checks when the payload holds exactly its fields (anything else: the exact path)."""
+    wanted = set(fields)
+
+    def parse(text: str) -> Event | None:
+        try:
+            data = parse_payload(text, "")
+            if data.keys() != wanted:
+                return None
+            return cls(**data)
+        except (EsbankError, TypeError):
+            return None
+
+    return parse
+
+
 def parsers(registry: EventRegistry) -> dict[tuple[str, int], Parser]:
     """The fast readers by (stored type name, current schema version)."""
-    found = {}
-    for name, cls in registry.classes.items():
-        parse = _parser(cls)
-        if parse is not None:
-            found[(name, cls.schema_version)] = parse
-    return found
+    return {(name, cls.schema_version): _parser(cls) for name, cls in registry.classes.items()}
 
 
 @dataclass(slots=True)
@@ -257,3 +271,53 @@ def first_break(numbers: Sequence[int], start: int) -> int | None:
     if list(numbers) == list(range(start, start + len(numbers))):
         return None
     return next(i for i, number in enumerate(numbers) if number != start + i)
+
+
+# The event fields a log frame has a column for (None where an event has no such field).
+FIELD_COLUMNS = ("owner", "initial_balance", "amount")
+
+
+class LazyIds(Sequence[UUID]):
+    """Aggregate ids as text, made ``uuid.UUID`` only when one is asked for (an error)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, i: Any) -> Any:
+        return UUID(self._texts[i])
+
+
+def log_frame(data: dict[str, np.ndarray], registry: EventRegistry) -> pd.DataFrame:
+    """Rows read as ``position, aggregate_id`` (text)``, version, event_type, schema_version,
+    recorded_at, payload`` as one DataFrame of decoded events: ``event`` is the current type
+    name (``event_type`` stays as stored), and the payload is replaced by one column per name
+    in ``FIELD_COLUMNS``."""
+    positions, versions = data["position"].tolist(), data["version"].tolist()
+    aggregates = data["aggregate_id"].tolist()
+    events = decode_events(
+        data["event_type"].tolist(),
+        data["schema_version"].tolist(),
+        data["payload"].tolist(),
+        positions,
+        versions,
+        LazyIds(aggregates),
+        registry,
+    )
+    frame = pd.DataFrame(
+        {
+            "position": data["position"],
+            "aggregate_id": aggregates,
+            "version": data["version"],
+            "recorded_at": pd.to_datetime(data["recorded_at"], utc=True),
+            "event_type": data["event_type"],
+            "event": [e.event_type for e in events],
+        }
+    )
+    for name in FIELD_COLUMNS:
+        values = [getattr(e, name, None) for e in events]
+        # Whole-number fields as nullable int64: exact to 2⁶³−1 (inferred, None makes floats).
+        frame[name] = values if name == "owner" else pd.array(values, dtype="Int64")
+    return frame

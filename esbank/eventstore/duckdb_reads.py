@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import duckdb
+import pandas as pd
 
 from esbank.domain.arguments import require_aware, require_int, require_uuid
 from esbank.domain.errors import InvalidArgument
 from esbank.domain.events import Event
 from esbank.eventstore.codec import where
-from esbank.eventstore.decoding import decode_events, first_break, recorded_events
+from esbank.eventstore.decoding import decode_events, first_break, log_frame, recorded_events
 from esbank.eventstore.duckdb_rows import check_contiguous, check_positions, read_columns
 from esbank.eventstore.errors import CorruptEvent
 from esbank.eventstore.types import RecordedEvent
@@ -147,6 +148,37 @@ class DuckDBReads:
             columns = read_columns(conn, "position > ?", order, params)
         check_positions(columns, after_position)
         return recorded_events(columns, self.registry)
+
+    def read_log_frame(
+        self: DuckDBEventStore, *, after_position: int = 0, limit: int | None = None
+    ) -> pd.DataFrame:
+        """``read_all`` as one DataFrame of decoded (and upcast) events, for set-based work:
+        ``position, aggregate_id`` (text)``, version, recorded_at, event_type`` (as stored),
+        ``event`` (its current type name) and one column per event field (``owner``,
+        ``initial_balance``, ``amount``; None where an event has no such field). Same checks
+        and errors as ``read_all``."""
+        require_int("after_position", after_position, minimum=0)
+        order, params = "position", [after_position]
+        if limit is not None:
+            require_int("limit", limit, minimum=1)
+            order += " LIMIT ?"
+            params.append(limit)
+        with self._using("reading the log") as conn:
+            data = conn.execute(
+                "SELECT position, CAST(aggregate_id AS VARCHAR) AS aggregate_id, version, "
+                "event_type, schema_version, recorded_at, CAST(payload AS VARCHAR) AS payload "
+                f"FROM events WHERE position > ? ORDER BY {order}",
+                params,
+            ).fetchnumpy()
+        positions = data["position"].tolist()
+        gap = first_break(positions, after_position + 1)
+        if gap is not None:
+            at = where(positions[gap], UUID(data["aggregate_id"][gap]), int(data["version"][gap]))
+            raise CorruptEvent(
+                f"the global log has a gap: position {after_position + 1 + gap} is missing "
+                f"before {at}; the log was edited outside the store"
+            )
+        return log_frame(data, self.registry)
 
     def read_events(self: DuckDBEventStore, event_ids: Sequence[UUID]) -> list[RecordedEvent]:
         """The stored events with these ids (any that are stored), in global order."""

@@ -162,19 +162,19 @@ def test_a_second_projector_between_read_and_apply_does_not_apply_a_batch_twice(
     small_history(store)
     first = Projector(store, standard_projections(), batch_size=5)
     second = Projector(store, standard_projections(), batch_size=5)
-    real_read_all = store.read_all
+    real_read = store.read_log_frame
     raced = False
 
-    def read_all_then_race(**kwargs: Any) -> Any:
+    def read_then_race(**kwargs: Any) -> Any:
         nonlocal raced
-        found = real_read_all(**kwargs)
+        found = real_read(**kwargs)
         if not raced:  # the other runner catches up between our read and our apply
             raced = True
-            monkeypatch.setattr(store, "read_all", real_read_all)
+            monkeypatch.setattr(store, "read_log_frame", real_read)
             second.run()
         return found
 
-    monkeypatch.setattr(store, "read_all", read_all_then_race)
+    monkeypatch.setattr(store, "read_log_frame", read_then_race)
     first.run()
     assert raced
     assert read_models(store) == rebuilt(store)

@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 import duckdb
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,7 +41,7 @@ from esbank import (
     WithdrawMoney,
     standard_projections,
 )
-from esbank.app.projections import BATCH_COLUMNS, Lag, StepResult, batch_frame
+from esbank.app.projections import BATCH_COLUMNS, Lag, StepResult, batch_frame, batch_from_log
 from esbank.app.read_models import AccountBalances, AccountStatement, DailyTotals
 from esbank.teach import SequentialIds, StepClock
 
@@ -670,3 +671,22 @@ def test_the_write_side_check_catches_a_batch_applied_twice(store: DuckDBEventSt
     AccountBalances().apply(store.connection, "again")
     with pytest.raises(AssertionError):
         assert_matches_write_side(store, bank, ACCOUNTS)
+
+
+def test_the_batch_from_the_log_frame_equals_the_batch_from_recorded_events(
+    store: DuckDBEventStore,
+) -> None:
+    """The projector's column-wise batch and the row-wise ``batch_frame`` agree, row by row,
+    old schema versions (upcast) and an old type name (an alias) included."""
+    make_history(Bank(store, new_id=SequentialIds()))
+    write_v1_deposit(store, A, store.stream_version(A) + 1)
+    for after, limit in ((0, None), (3, 5), (20, 100)):
+        log = store.read_log_frame(after_position=after, limit=limit)
+        by_rows = batch_frame(store.read_all(after_position=after, limit=limit))
+        by_columns = batch_from_log(log)
+        assert list(by_columns.columns) == BATCH_COLUMNS
+        left = by_columns.astype({"recorded_at": "object"}).to_dict("records")
+        right = by_rows.astype({"recorded_at": "object"}).to_dict("records")
+        assert [{**r, "recorded_at": pd.Timestamp(r["recorded_at"])} for r in left] == [
+            {**r, "recorded_at": pd.Timestamp(r["recorded_at"])} for r in right
+        ]
