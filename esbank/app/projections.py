@@ -343,7 +343,7 @@ class Projector:
         projection = self._projection(name)
         current = self.store.registry.current_versions()
         now = self._now()
-        with self.store.transaction() as conn:
+        with self.store.transaction(bulk=True) as conn:
             log = self.store.log_as_batch(conn, current)
             head = int(
                 conn.execute("SELECT coalesce(max(position), 0) FROM events").fetchall()[0][0]

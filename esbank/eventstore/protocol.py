@@ -107,7 +107,7 @@ class SqlStore(EventStore, Protocol):
     dialect: str
 
     def transaction(
-        self, frames: Mapping[str, pd.DataFrame] | None = None
+        self, frames: Mapping[str, pd.DataFrame] | None = None, *, bulk: bool = False
     ) -> AbstractContextManager[Any]: ...
 
     def sql(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...

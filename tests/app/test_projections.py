@@ -470,10 +470,10 @@ class HookedStore(DuckDBEventStore):
     hook: Hook | None = None
 
     @contextlib.contextmanager
-    def transaction(self, frames: Any = None) -> Iterator[Any]:
+    def transaction(self, frames: Any = None, *, bulk: bool = False) -> Iterator[Any]:
         """The read-model transaction, its statements (COMMIT too) seen by the hook."""
         if self.hook is None:
-            with super().transaction(frames) as conn:
+            with super().transaction(frames, bulk=bulk) as conn:
                 yield conn
             return
         with self._lock:
