@@ -1,9 +1,10 @@
 """Seed a store with a large, realistic, deterministic history through the bulk path.
 
 Every account is opened, then takes deposits and withdrawals; a withdrawal never takes more
-than the deposit just before it, so no balance ever goes below zero. Rows are computed a chunk
-of accounts at a time, in vectorized form (payload JSON, event ids and times included), and
-written by the store's all-or-nothing bulk load: an interrupted seed leaves nothing behind.
+than the deposit just before it, so no balance ever goes below zero. Events are computed a chunk
+of accounts at a time, in vectorized form (their fields, ids and times), and written by the
+store's all-or-nothing bulk load, which writes the payloads: an interrupted seed leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from tqdm.auto import tqdm
 
 from esbank.domain.arguments import require_aware, require_int
 from esbank.domain.errors import InvalidArgument
-from esbank.domain.events import AccountOpened, MoneyDeposited, MoneyWithdrawn
 from esbank.eventstore.protocol import SqlStore
 
 SEED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-# Seeded event ids: this prefix and the position in 12 hex digits.
-_ID_PREFIX = "00000000-5eed-4000-8000-"
+# Seeded event ids are 00000000-5eed-4000-8000-<the position in 12 hex digits>.
+_ID_HIGH = 0x00000000_5EED_4000
+_ID_LOW_BITS = 0x8000_0000_0000_0000
+_LOW = 2**64 - 1
 _METADATA = '{"command": "seed_history"}'
 
 
@@ -87,7 +89,7 @@ def seed_history(
                 frame = _chunk(
                     rng, block, first, accounts, events_per_account, head, start, spacing
                 )
-                load.insert(frame)
+                load.insert_events(frame)
                 bar.update(len(frame))
     return SeedResult(tuple(ids), total, head + 1, head + total)
 
@@ -121,29 +123,23 @@ def _chunk(
     event_type = np.where(
         step == 0, "AccountOpened", np.where(is_deposit, "MoneyDeposited", "MoneyWithdrawn")
     )
-    owner = np.where(step == 0, np.char.add("Customer ", (account + 1).astype(str)), None)
+    owner = np.full(k * n, None, dtype=object)
+    owner[step == 0] = [f"Customer {a + 1}" for a in range(first, first + k)]
     seconds = (position - head - 1) * spacing.total_seconds()
-    recorded_at = pd.Timestamp(start).tz_convert(UTC) + pd.to_timedelta(seconds, unit="s")
-    text = pd.Series(amount).astype(str)
-    opened = pd.Series(step == 0)
-    payload = ('{"amount":' + text + "}").where(
-        ~opened, '{"initial_balance":' + text + ',"owner":"' + pd.Series(owner) + '"}'
-    )
-    versions = {
-        "AccountOpened": AccountOpened.schema_version,
-        "MoneyDeposited": MoneyDeposited.schema_version,
-        "MoneyWithdrawn": MoneyWithdrawn.schema_version,
-    }
+    ids = np.array([[b.int >> 64, b.int & _LOW] for b in block], dtype=np.uint64)
     return pd.DataFrame(
         {
             "position": position,
-            "aggregate_id": np.repeat(np.array([str(b) for b in block]), n),
+            "aggregate_id_high": np.repeat(ids[:, 0], n),
+            "aggregate_id_low": np.repeat(ids[:, 1], n),
             "version": version,
-            "event_id": _ID_PREFIX + pd.Series(position).map("{:012x}".format),
+            "event_id_high": np.full(k * n, _ID_HIGH, dtype=np.uint64),
+            "event_id_low": (position.astype(np.uint64) | np.uint64(_ID_LOW_BITS)),
             "event_type": event_type,
-            "schema_version": pd.Series(event_type).map(versions).astype("int32"),
-            "payload": payload,
+            "recorded_at": pd.Timestamp(start).tz_convert(UTC) + pd.to_timedelta(seconds, unit="s"),
             "metadata": _METADATA,
-            "recorded_at": recorded_at,
+            "owner": owner,
+            "initial_balance": np.where(step == 0, amount, 0),
+            "amount": np.where(step == 0, 0, amount),
         }
     )

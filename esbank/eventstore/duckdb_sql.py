@@ -7,6 +7,7 @@ SQL through ``transaction``/``sql``/``query``, and bulk-loads rows through ``bul
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,8 @@ import duckdb
 import pandas as pd
 
 from esbank.domain.errors import InvalidArgument
-from esbank.eventstore.codec import where
+from esbank.eventstore.codec import EventRegistry, where
+from esbank.eventstore.decoding import FIELD_COLUMNS
 from esbank.eventstore.duckdb_rows import COLUMN_NAMES, COLUMNS
 from esbank.eventstore.errors import CorruptEvent, InvalidAppend, StoreError
 
@@ -72,11 +74,63 @@ NAMED: dict[str, str] = {
 }
 
 
+EVENT_FRAME_COLUMNS = [
+    "position",
+    "aggregate_id_high",
+    "aggregate_id_low",
+    "version",
+    "event_id_high",
+    "event_id_low",
+    "event_type",
+    "recorded_at",
+    "metadata",
+    *FIELD_COLUMNS,
+]
+
+
+def _uuid_from_halves(column: str) -> str:
+    return f"CAST((CAST({column}_high AS UHUGEINT) << 64) | {column}_low AS UUID)"
+
+
+def _payload_sql(registry: EventRegistry) -> str:
+    """SQL that writes each event's payload as ``encode`` would (keys sorted), compactly."""
+    cases = []
+    for name, cls in sorted(registry.classes.items()):
+        fields = sorted(f.name for f in dataclasses.fields(cls))
+        pairs = ", ".join(f"'{f}', {f}" for f in fields)
+        cases.append(f"WHEN '{name}' THEN CAST(json_object({pairs}) AS VARCHAR)")
+    return "CASE event_type " + " ".join(cases) + " END"
+
+
 class DuckDBBulkLoad:
     """One all-or-nothing bulk load: what the log holds now, and one INSERT per frame."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, registry: EventRegistry) -> None:
         self._conn = conn
+        self._registry = registry
+
+    def insert_events(self, frame: pd.DataFrame) -> None:
+        """Insert events given by their fields (columns ``EVENT_FRAME_COLUMNS``: ids as two
+        unsigned 64-bit halves, ``recorded_at`` in UTC, ``metadata`` JSON text, one column per
+        event field) with one statement: DuckDB writes each payload at the type's current
+        schema version. The rows must be valid events; a bulk load trusts its caller."""
+        if list(frame.columns) != EVENT_FRAME_COLUMNS:
+            raise InvalidAppend(f"insert_events takes the columns {EVENT_FRAME_COLUMNS}")
+        versions = " ".join(
+            f"WHEN '{name}' THEN {cls.schema_version}"
+            for name, cls in sorted(self._registry.classes.items())
+        )
+        name = f"esbank_bulk_{id(frame):x}"
+        self._conn.register(name, frame)
+        try:
+            self._conn.execute(
+                f"INSERT INTO events ({COLUMNS}) SELECT position, "
+                f"{_uuid_from_halves('aggregate_id')}, version, {_uuid_from_halves('event_id')}, "
+                f"event_type, CASE event_type {versions} END, {_payload_sql(self._registry)}, "
+                f"metadata, recorded_at FROM {name} ORDER BY position"
+            )
+        finally:
+            self._conn.unregister(name)
 
     def head(self) -> int:
         """The newest position (0 for an empty log), as this load sees it."""
@@ -219,7 +273,7 @@ class DuckDBSqlSide:
             conn.execute("RESET threads")
             conn.execute("BEGIN TRANSACTION")
             try:
-                yield DuckDBBulkLoad(conn)
+                yield DuckDBBulkLoad(conn, self.registry)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -332,8 +332,7 @@ class DuckDBEventStore(DuckDBReads, DuckDBSqlSide):
             db.remember(stream, versions[stream])
         return results
 
-    @staticmethod
-    def _insert(conn: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    def _insert(self, conn: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
         """One INSERT statement (atomic on its own): VALUES for a few rows, a DataFrame for many."""
         if len(rows) <= VALUES_LIMIT:
             values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
@@ -341,7 +340,7 @@ class DuckDBEventStore(DuckDBReads, DuckDBSqlSide):
                 f"INSERT INTO events ({COLUMNS}) VALUES {values}", [x for r in rows for x in r]
             )
             return
-        DuckDBBulkLoad(conn).insert(_frame(rows))
+        DuckDBBulkLoad(conn, self.registry).insert(_frame(rows))
 
     def copy_in(self, recorded: Sequence[RecordedEvent]) -> int:
         """Write already-recorded events (e.g. from another store) as they are: same positions,

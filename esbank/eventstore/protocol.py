@@ -87,6 +87,8 @@ class BulkLoad(Protocol):
 
     def insert(self, frame: pd.DataFrame) -> None: ...
 
+    def insert_events(self, frame: pd.DataFrame) -> None: ...
+
 
 class SnapshotStore(Protocol):
     """The snapshots table: raw rows, written and found by aggregate and version."""
