@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
 
+import duckdb
+
 from esbank import Bank, DepositMoney, DuckDBEventStore
 
 Contender = Callable[[Path, int, int], float]
@@ -82,11 +84,29 @@ def eventsourcing_app(env: dict[str, str]) -> Contender:
     return run
 
 
+def bare_inserts(folder: Path, accounts: int, deposits: int) -> float:
+    """Not a contender but the floor: single-row INSERTs (autocommit) into a two-column
+    table with a primary key, in a DuckDB file: what one statement costs here."""
+    conn = duckdb.connect(str(folder / "bare.duckdb"))
+    conn.execute("SET threads = 1")
+    conn.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v BIGINT)")
+    start = time.perf_counter()
+    for i in range(deposits):
+        conn.execute("INSERT INTO t VALUES (?, ?)", [i, i])
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return deposits / elapsed
+
+
+SQLITE = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": "{folder}/es.sqlite"}
 CONTENDERS: dict[str, Contender] = {
-    "eventsourcing + SQLite": eventsourcing_app(
-        {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": "{folder}/es.sqlite"}
+    "eventsourcing + SQLite": eventsourcing_app(SQLITE),
+    # Its aggregate cache keeps recently used aggregates, as esbank's Bank does.
+    "eventsourcing + SQLite, cache": eventsourcing_app(
+        {**SQLITE, "AGGREGATE_CACHE_MAXSIZE": "1000"}
     ),
     "eventsourcing in memory": eventsourcing_app({}),
+    "bare single-row INSERT (floor)": bare_inserts,
     "esbank Bank.handle": esbank_handle,
     "esbank Bank.handle_batch": esbank_batch,
 }
@@ -113,10 +133,17 @@ def main() -> None:
         f"\n{args.deposits} deposits on {args.accounts} accounts with 10 prior events each, "
         f"file-backed, median of {args.rounds} rounds"
     )
-    print(f"{'contender':28s} {'commands/s':>12s} {'ratio':>8s}")
+    print(f"{'contender':32s} {'commands/s':>12s} {'ratio':>8s}")
     for name, values in rates.items():
         median = statistics.median(values)
-        print(f"{name:28s} {median:12,.0f} {median / base:7.2f}x")
+        print(f"{name:32s} {median:12,.0f} {median / base:7.2f}x")
+    handle = statistics.median(rates["esbank Bank.handle"])
+    floor = statistics.median(rates["bare single-row INSERT (floor)"])
+    cached = statistics.median(rates["eventsourcing + SQLite, cache"])
+    print(
+        f"\nBank.handle: {handle / floor:.2f}x the bare INSERT rate, "
+        f"{handle / cached:.2f}x eventsourcing + SQLite with its aggregate cache"
+    )
 
 
 if __name__ == "__main__":

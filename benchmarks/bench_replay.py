@@ -13,11 +13,15 @@ Three measurements in one run, on file-backed stores in a temporary folder:
 2. **Full replay throughput** in events/s: ``read_stream`` + replay of that account, and
    ``read_all`` (in pages of 100,000) plus folding every event into its account's state, over
    a store seeded with ``--events`` events (default 1,000,000).
+   The full replay is also timed against the ``eventsourcing`` library (SQLite, no
+   snapshots) getting an aggregate of the same length from its repository (bench extra).
 3. **Bulk seeding throughput** in events/s: ``seed_history`` of ``--events`` events into a new
    file store, against a same-run baseline: one ``INSERT`` of a registered DataFrame holding
    the same number of finished rows (payloads already JSON text) into a table with the same
    columns but no keys and no index. The ratio is what the keys, the index and computing the
    rows cost.
+4. **Loading one account of ``--events`` events** in a fresh process: seconds, and how much
+   the process's peak memory grew (``Bank.load`` folds the stream in pages).
 
 Run: ``.venv/bin/python benchmarks/bench_replay.py`` (about a minute; ``--events 200000`` for a
 quick look).
@@ -27,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,6 +45,7 @@ import pandas as pd
 
 from esbank import Bank, BankAccount, DuckDBEventStore, evolve
 from esbank.app.seeding import SEED_START, seed_history
+from esbank.app.snapshots import LOAD_PAGE
 
 SNAPSHOT_EVERY = 100
 PAGE = 100_000
@@ -59,6 +66,26 @@ def quiet(store: DuckDBEventStore) -> None:
 
 
 # -- 1 and 2a: one long account --------------------------------------------------------------
+def eventsourcing_replay(folder: Path, events: int, rounds: int) -> float | None:
+    """Median seconds for ``eventsourcing`` (SQLite, no snapshots) to get an aggregate of
+    ``events`` events from its repository; None when the bench extra is not installed."""
+    try:
+        from es_accounts import Account, Accounts
+    except ImportError:
+        return None
+    app = Accounts(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / "es.db")}
+    )
+    account = Account("owner", 1_000)
+    for _ in range(events - 1):
+        account.deposit(1)
+    app.save(account)
+    seconds = median_seconds(lambda: app.repository.get(account.id), rounds)
+    assert app.repository.get(account.id).balance == 1_000 + events - 1
+    app.close()
+    return seconds
+
+
 def rehydrate(folder: Path, events: int, rounds: int) -> None:
     with DuckDBEventStore(folder / "account.duckdb") as store:
         quiet(store)
@@ -106,6 +133,13 @@ def rehydrate(folder: Path, events: int, rounds: int) -> None:
         f"   snapshot load is {t_full / t_worst:,.0f}× faster than full replay "
         f"(worst case, {short_report.events_replayed} events after the snapshot)"
     )
+    print()
+    peer = eventsourcing_replay(folder, events, rounds)
+    if peer is not None:
+        print(
+            f"   eventsourcing + SQLite, repository.get of the same length: {peer * 1e3:.2f} ms; "
+            f"esbank's full replay is {peer / t_full:.1f}× faster"
+        )
     print()
     print("2. Full replay throughput")
     print(
@@ -214,6 +248,43 @@ def bulk(folder: Path, events: int, accounts: int, rounds: int) -> None:
     print(f"   seed_history runs at {seed_rate / insert_rate:.2f}× the baseline's rate")
 
 
+LOAD_CHILD = """
+import gc, resource, sys, time
+from uuid import UUID
+from esbank import Bank, DuckDBEventStore
+store = DuckDBEventStore(sys.argv[1])
+bank, account = Bank(store), UUID(sys.argv[2])
+bank.load(account, as_of_version=10)  # imports and the first query, before measuring
+gc.collect()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+state = bank.load(account)
+seconds = time.perf_counter() - start
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(seconds, grown * 1024, state.version)
+"""
+
+
+def load_long_account(folder: Path, events: int) -> None:
+    """Load one account of ``events`` events in a fresh process: seconds and peak memory."""
+    path = folder / "long.duckdb"
+    with DuckDBEventStore(path) as store:
+        quiet(store)
+        account = seed_history(store, accounts=1, events_per_account=events, progress=False)
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_CHILD, str(path), str(account.account_ids[0])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    seconds, grown, version = float(out[0]), int(out[1]), int(out[2])
+    assert version == events
+    print(
+        f"4. Loading one account of {events:,} events (Bank.load, pages of "
+        f"{LOAD_PAGE:,}, a fresh process): {seconds:.2f} s, peak memory +{grown / 2**20:.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--account-events", type=int, default=10_000)
@@ -228,6 +299,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rehydrate(Path(tmp), args.account_events, args.rounds)
         bulk(Path(tmp), args.events, args.accounts, args.seed_rounds)
+        print()
+        load_long_account(Path(tmp), args.events)
 
 
 if __name__ == "__main__":
