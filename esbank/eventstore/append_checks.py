@@ -11,7 +11,8 @@ from typing import Any
 from uuid import UUID
 
 from esbank.domain.arguments import is_int
-from esbank.domain.events import EVENT_TYPES, Event
+from esbank.domain.catalog import STORED_EVENT_TYPES as EVENT_TYPES
+from esbank.domain.catalog import StoredEvent
 from esbank.eventstore.errors import InvalidAppend
 from esbank.eventstore.types import ExpectedVersion
 
@@ -27,7 +28,7 @@ def version_matches(expected: int | ExpectedVersion, current: int) -> bool:
     return current == expected
 
 
-def check_events(events: Any) -> list[Event]:
+def check_events(events: Any) -> list[StoredEvent]:
     """A non-empty list of domain events."""
     if isinstance(events, EVENT_TYPES):
         raise InvalidAppend("events must be a list of events; wrap a single event as [event]")

@@ -13,10 +13,12 @@ import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from uuid import UUID
 
+from esbank.domain.catalog import STORED_EVENT_TYPES, StoredEvent
 from esbank.domain.errors import DomainError
-from esbank.domain.events import EVENT_TYPES, Event
+from esbank.domain.events import Event
 from esbank.domain.upcasters import ALIASES, UPCASTERS, Payload, Upcaster
 from esbank.eventstore.errors import CorruptEvent, UnknownEventType, UnsupportedSchemaVersion
 
@@ -26,10 +28,31 @@ def where(position: int, aggregate_id: UUID, version: int) -> str:
     return f"position {position} (aggregate {aggregate_id}, version {version})"
 
 
-def encode(event: Event) -> tuple[str, int, str]:
-    """Return ``(event_type, schema_version, payload_json)``: always the current version."""
+def encode(event: StoredEvent) -> tuple[str, int, str]:
+    """Return ``(event_type, schema_version, payload_json)``: always the current version.
+
+    Ids (``uuid.UUID`` fields) are stored as their text."""
     payload = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    for name in uuid_fields(type(event)):
+        payload[name] = str(payload[name])
     return event.event_type, event.schema_version, json.dumps(payload, sort_keys=True)
+
+
+@cache
+def uuid_fields(cls: type[StoredEvent]) -> frozenset[str]:
+    """The names of ``cls``'s fields that hold a ``uuid.UUID`` (stored as text)."""
+    return frozenset(f.name for f in dataclasses.fields(cls) if f.type in ("UUID", UUID))
+
+
+def from_fields(cls: type[StoredEvent], data: Payload) -> StoredEvent:
+    """The event of ``cls`` built from exactly its fields in ``data`` (ids given as text);
+    raises ``DomainError`` or ``ValueError`` when a value is not valid for it."""
+    values = {f.name: data[f.name] for f in dataclasses.fields(cls)}
+    for name in uuid_fields(cls):
+        if not isinstance(values[name], str):
+            raise ValueError(f"{name} must be an id as text, got {values[name]!r}")
+        values[name] = UUID(values[name])
+    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -161,13 +184,13 @@ def _build(cls: type[Event], data: Payload, at: str) -> Event:
         )
     # Weak schema: fields this version does not know are tolerated and ignored.
     try:
-        return cls(**{n: data[n] for n in names})
-    except DomainError as exc:
+        return from_fields(cls, data)
+    except (DomainError, ValueError) as exc:
         raise CorruptEvent(f"{cls.event_type} at {at} holds an invalid value: {exc}") from None
 
 
 REGISTRY = EventRegistry(
-    classes={cls.event_type: cls for cls in EVENT_TYPES},
+    classes={cls.event_type: cls for cls in STORED_EVENT_TYPES},
     aliases=ALIASES,
     upcasters=UPCASTERS,
 )

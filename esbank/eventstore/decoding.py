@@ -29,7 +29,7 @@ import pandas as pd
 from esbank.domain.errors import EsbankError
 from esbank.domain.events import Event
 from esbank.domain.money import INT64_MAX
-from esbank.eventstore.codec import EventRegistry, parse_payload, where
+from esbank.eventstore.codec import EventRegistry, from_fields, parse_payload, where
 from esbank.eventstore.errors import CorruptEvent
 from esbank.eventstore.types import RecordedEvent
 
@@ -99,8 +99,8 @@ def _json_parser(cls: type[Event], fields: list[str]) -> Parser:
             data = parse_payload(text, "")
             if data.keys() != wanted:
                 return None
-            return cls(**data)
-        except (EsbankError, TypeError):
+            return from_fields(cls, data)
+        except (EsbankError, TypeError, ValueError):
             return None
 
     return parse

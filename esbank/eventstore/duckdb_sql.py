@@ -7,6 +7,7 @@ SQL through ``transaction``/``sql``/``query``, and bulk-loads rows through ``bul
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -92,11 +93,20 @@ def _uuid_from_halves(column: str) -> str:
     return f"CAST((CAST({column}_high AS UHUGEINT) << 64) | {column}_low AS UUID)"
 
 
+def bulk_types(registry: EventRegistry) -> set[str]:
+    """The event types a bulk load can write: those whose fields have a column."""
+    return {
+        name
+        for name, cls in registry.classes.items()
+        if {f.name for f in dataclasses.fields(cls)} <= set(FIELD_COLUMNS)
+    }
+
+
 def _payload_sql(registry: EventRegistry) -> str:
     """SQL that writes each event's payload as ``encode`` would (keys sorted), compactly."""
     cases = []
-    for name, cls in sorted(registry.classes.items()):
-        fields = sorted(f.name for f in dataclasses.fields(cls))
+    for name in sorted(bulk_types(registry)):
+        fields = sorted(f.name for f in dataclasses.fields(registry.classes[name]))
         pairs = ", ".join(f"'{f}', {f}" for f in fields)
         cases.append(f"WHEN '{name}' THEN CAST(json_object({pairs}) AS VARCHAR)")
     return "CASE event_type " + " ".join(cases) + " END"
@@ -116,6 +126,12 @@ class DuckDBBulkLoad:
         schema version. The rows must be valid events; a bulk load trusts its caller."""
         if list(frame.columns) != EVENT_FRAME_COLUMNS:
             raise InvalidAppend(f"insert_events takes the columns {EVENT_FRAME_COLUMNS}")
+        loadable = bulk_types(self._registry)
+        others = sorted(set(frame["event_type"]) - loadable)
+        if others:
+            raise InvalidAppend(
+                f"a bulk load writes only {sorted(loadable)}, not {others}: append the others"
+            )
         versions = " ".join(
             f"WHEN '{name}' THEN {cls.schema_version}"
             for name, cls in sorted(self._registry.classes.items())
@@ -130,7 +146,9 @@ class DuckDBBulkLoad:
                 f"metadata, recorded_at FROM {name} ORDER BY position"
             )
         finally:
-            self._conn.unregister(name)
+            # (in a transaction a failed statement aborted, this fails too: say the first error)
+            with contextlib.suppress(duckdb.Error):
+                self._conn.unregister(name)
 
     def head(self) -> int:
         """The newest position (0 for an empty log), as this load sees it."""
@@ -159,7 +177,9 @@ class DuckDBBulkLoad:
                 f"metadata, recorded_at FROM {name} ORDER BY position"
             )
         finally:
-            self._conn.unregister(name)
+            # (in a transaction a failed statement aborted, this fails too: say the first error)
+            with contextlib.suppress(duckdb.Error):
+                self._conn.unregister(name)
 
 
 class DuckDBSqlSide:
