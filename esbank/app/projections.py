@@ -19,6 +19,7 @@ import pandas as pd
 from esbank.domain.arguments import require_callable, require_int, require_optional_aware
 from esbank.domain.errors import InvalidArgument
 from esbank.domain.events import (
+    EVENT_TYPES,
     AccountClosed,
     AccountOpened,
     MoneyDeposited,
@@ -67,11 +68,18 @@ class Projection(Protocol):
         ...
 
 
+# The events read models of accounts are made of (a transfer's own stream is not an account).
+ACCOUNT_EVENTS = frozenset(cls.event_type for cls in EVENT_TYPES)
+
+
 def batch_frame(events: Sequence[RecordedEvent]) -> pd.DataFrame:
-    """One row per event with what read models need: signed money change, owner, close."""
+    """One row per account event with what read models need: signed money change, owner,
+    close."""
     rows = []
     for r in events:
         e = r.event
+        if not isinstance(e, EVENT_TYPES):
+            continue  # a transfer's own events: no account's money moves in them
         change = 0
         owner = None
         if isinstance(e, AccountOpened):
@@ -98,6 +106,7 @@ def batch_frame(events: Sequence[RecordedEvent]) -> pd.DataFrame:
 
 def batch_from_log(log: pd.DataFrame) -> pd.DataFrame:
     """``batch_frame``'s rows, computed column by column from ``store.read_log_frame``."""
+    log = log[log["event"].isin(ACCOUNT_EVENTS)]
     event = log["event"]
     amount = log["amount"].fillna(0).astype("int64")
     change = np.select(
@@ -264,7 +273,7 @@ class Projector:
             applied = 0
             if len(log):
                 try:
-                    self._apply(projection, checkpoint, batch_from_log(log))
+                    self._apply(projection, checkpoint, log)
                     applied = len(log)
                 except CheckpointMoved:
                     checkpoint = self.checkpoint(name)
@@ -287,17 +296,18 @@ class Projector:
         head = self.store.head_position()
         return all(r.checkpoint >= head for r in results)
 
-    def _apply(self, projection: Projection, start: int, frame: pd.DataFrame) -> None:
-        """Apply the batch ``frame`` (read after checkpoint ``start``) and move the checkpoint,
-        in one transaction, only if the checkpoint is still ``start``; else
-        ``CheckpointMoved``."""
+    def _apply(self, projection: Projection, start: int, log: pd.DataFrame) -> None:
+        """Apply the events of ``log`` (read after checkpoint ``start``) and move the
+        checkpoint past them, in one transaction, only if the checkpoint is still ``start``;
+        else ``CheckpointMoved``."""
+        frame = batch_from_log(log)
         name = f"esbank_batch_{projection.name}"
         now = self._now()
         with self.store.transaction({name: frame}) as conn:
             moved = conn.execute(
                 "UPDATE projection_checkpoints SET position = ?, updated_at = ? "
                 "WHERE name = ? AND position = ?",
-                [int(frame["position"].iloc[-1]), now, projection.name, start],
+                [int(log["position"].iloc[-1]), now, projection.name, start],
             ).fetchall()
             if moved[0][0] != 1:
                 raise CheckpointMoved(
@@ -328,7 +338,7 @@ class Projector:
             if not len(log):
                 return applied
             try:
-                self._apply(self._projection(name), checkpoint, batch_from_log(log))
+                self._apply(self._projection(name), checkpoint, log)
                 applied += len(log)
             except CheckpointMoved:
                 continue

@@ -67,6 +67,8 @@ class Database:
     def __init__(self, path: str) -> None:
         self.path = path  # the path DuckDB is opened through
         self.lock = threading.RLock()
+        # Notified after every committed append, so a subscriber can wait instead of polling.
+        self.appended = threading.Condition(self.lock)
         self.head: int | None = None
         self.versions: OrderedDict[UUID, int] = OrderedDict()
 

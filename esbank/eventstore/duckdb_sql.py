@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from esbank.domain.errors import InvalidArgument
+from esbank.domain.events import EVENT_TYPES
 from esbank.eventstore.codec import EventRegistry, where
 from esbank.eventstore.decoding import FIELD_COLUMNS
 from esbank.eventstore.duckdb_rows import COLUMN_NAMES, COLUMNS
@@ -34,6 +35,9 @@ _SIGNED_CHANGE = """CASE event_type
     ELSE 0
 END"""
 
+# The account's event types (a transfer's own stream moves no account's money).
+_ACCOUNT_TYPES = "(" + ", ".join(f"'{cls.event_type}'" for cls in EVENT_TYPES) + ")"
+
 NAMED: dict[str, str] = {
     # The whole log in the shape of a projector batch (BATCH_COLUMNS), for set-based rebuilds.
     "log_as_batch": f"""(
@@ -41,7 +45,7 @@ NAMED: dict[str, str] = {
            CASE WHEN event_type = 'AccountOpened' THEN payload->>'owner' END AS owner,
            CAST({_SIGNED_CHANGE} AS BIGINT) AS change,
            event_type = 'AccountClosed' AS closes
-    FROM events
+    FROM events WHERE event_type IN {_ACCOUNT_TYPES}
 )""",
     # Parameters: amount, start, start, end, end.
     "deposits_over": (
@@ -70,7 +74,8 @@ NAMED: dict[str, str] = {
                coalesce(-sum(CAST({_SIGNED_CHANGE} AS HUGEINT))
                    FILTER (WHERE ({_SIGNED_CHANGE}) < 0), 0),
                sum(CAST({_SIGNED_CHANGE} AS HUGEINT))
-        FROM events GROUP BY aggregate_id ORDER BY aggregate_id
+        FROM events WHERE event_type IN {_ACCOUNT_TYPES}
+        GROUP BY aggregate_id ORDER BY aggregate_id
         """,
 }
 
@@ -295,6 +300,7 @@ class DuckDBSqlSide:
             try:
                 yield DuckDBBulkLoad(conn, self.registry)
                 conn.execute("COMMIT")
+                self._db.appended.notify_all()
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
