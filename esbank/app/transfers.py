@@ -13,7 +13,8 @@ refund the source. Each step is made safe to run again:
 So a crash between any two writes loses nothing and doubles nothing: the subscription
 delivers the unfinished batch again, and the step that was cut off is simply taken again.
 While a transfer is under way its money is "in flight": taken from the source, not yet given
-to the target (or back to the source).
+to the target (or back to the source). ``in_flight`` reads it from the accounts' own events,
+so balances plus money in flight stay the same at every moment, crashes included.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from uuid import UUID, uuid5
 import pandas as pd
 
 from esbank.app.bank import Bank
+from esbank.app.idempotency import event_ids
 from esbank.app.subscriptions import Subscription
 from esbank.domain.arguments import require_uuid
 from esbank.domain.commands import DepositMoney, WithdrawMoney
@@ -79,7 +81,7 @@ def step_key(transfer_id: UUID, step: str) -> UUID:
     return uuid5(transfer_id, f"step-{step}")
 
 
-def event_id(transfer_id: UUID, version: int) -> UUID:
+def transfer_event_id(transfer_id: UUID, version: int) -> UUID:
     """The id of the transfer's event at ``version`` (the same on every retry)."""
     return uuid5(transfer_id, f"event-{version}")
 
@@ -121,7 +123,7 @@ class Transfers:
                     command.transfer_id,
                     events,
                     expected_version=NO_STREAM,
-                    event_ids=[event_id(command.transfer_id, 1)],
+                    event_ids=[transfer_event_id(command.transfer_id, 1)],
                     metadata={"command": "TransferMoney"},
                 )
             except ConcurrencyConflict:  # started meanwhile: the same, or refused below
@@ -140,6 +142,22 @@ class Transfers:
         if state.stage == "new":
             raise InvalidArgument(f"no transfer {transfer_id} was started")
         return state.status
+
+    def in_flight(self, transfer_ids: list[UUID]) -> int:
+        """Money these transfers took from their sources and have not yet given to their
+        targets or back to their sources, as the accounts' own events say (one query)."""
+        states = [self.load(t) for t in transfer_ids]
+        firsts = {
+            event_ids(step_key(s.id, step), 1)[0]: (s.id, step)
+            for s in states
+            for step in ("debit", "credit", "refund")
+        }
+        done = {firsts[r.event_id] for r in self.store.read_events(list(firsts))}
+        return sum(
+            s.amount
+            for s in states
+            if (s.id, "debit") in done and not {(s.id, "credit"), (s.id, "refund")} & done
+        )
 
     def run(self, *, max_batches: int = 1_000_000) -> int:
         """Advance every transfer the log holds until nothing is left to do; returns the
@@ -173,7 +191,7 @@ class Transfers:
                     transfer_id,
                     [event],
                     expected_version=state.version,
-                    event_ids=[event_id(transfer_id, state.version + 1)],
+                    event_ids=[transfer_event_id(transfer_id, state.version + 1)],
                     metadata={"step": step},
                 )
             self._fault(transfer_id, step, "after event")
