@@ -28,6 +28,8 @@ from esbank.app.migration import MigrationReport, migrate
 from esbank.app.projections import BATCH_COLUMNS, batch_frame
 from esbank.app.seeding import SEED_START, SeedResult, seed_history
 from esbank.app.snapshots import SNAPSHOT_SCHEMA_VERSION, decode_state, encode_state
+from esbank.app.subscriptions import Inbox, Subscription, SubscriptionBusy
+from esbank.app.transfers import Transfers
 from esbank.domain import (
     INT64_MAX,
     AccountAlreadyOpen,
@@ -57,6 +59,17 @@ from esbank.domain import (
     evolve,
     format_cents,
     replay,
+)
+from esbank.domain.transfer import (
+    Transfer,
+    TransferAlreadyRequested,
+    TransferCompleted,
+    TransferCredited,
+    TransferCreditRefused,
+    TransferDebited,
+    TransferMoney,
+    TransferRefunded,
+    TransferRequested,
 )
 from esbank.eventstore import (
     ANY,
@@ -121,6 +134,7 @@ __all__ = [
     "EventRegistry",
     "EventStore",
     "ExpectedVersion",
+    "Inbox",
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidAppend",
@@ -146,6 +160,18 @@ __all__ = [
     "StoreError",
     "StoreLocked",
     "StreamAppend",
+    "Subscription",
+    "SubscriptionBusy",
+    "Transfer",
+    "TransferAlreadyRequested",
+    "TransferCompleted",
+    "TransferCreditRefused",
+    "TransferCredited",
+    "TransferDebited",
+    "TransferMoney",
+    "TransferRefunded",
+    "TransferRequested",
+    "Transfers",
     "UnknownEventType",
     "UnsupportedSchemaVersion",
     "WithdrawMoney",
