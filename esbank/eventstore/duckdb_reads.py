@@ -16,7 +16,7 @@ from uuid import UUID
 import duckdb
 import pandas as pd
 
-from esbank.domain.arguments import require_aware, require_int, require_uuid
+from esbank.domain.arguments import require_aware, require_int, require_seconds, require_uuid
 from esbank.domain.errors import InvalidArgument
 from esbank.domain.events import Event
 from esbank.eventstore.codec import where
@@ -193,6 +193,16 @@ class DuckDBReads:
                 conn, "event_id IN (SELECT unnest(?::UUID[]))", "position", [list(event_ids)]
             )
         return recorded_events(columns, self.registry)
+
+    def wait_for_append(self: DuckDBEventStore, after_position: int, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the log to pass ``after_position`` (an append in
+        this process wakes the waiter at once); True when it has."""
+        require_int("after_position", after_position, minimum=0)
+        require_seconds("timeout", timeout)
+        with self._lock:
+            return self._db.appended.wait_for(
+                lambda: self.head_position() > after_position, timeout
+            )
 
     def version_at(self: DuckDBEventStore, aggregate_id: UUID, instant: datetime) -> int:
         """How many of the stream's events were recorded at or before ``instant``.

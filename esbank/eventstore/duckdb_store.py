@@ -28,7 +28,7 @@ from uuid import UUID
 import duckdb
 import pandas as pd
 
-from esbank.domain.arguments import require_int, require_seconds
+from esbank.domain.arguments import require_int
 from esbank.domain.errors import InvalidArgument
 from esbank.domain.events import Event
 from esbank.eventstore.append_checks import (
@@ -187,16 +187,6 @@ class DuckDBEventStore(DuckDBReads, DuckDBSqlSide):
     def snapshot_store(self) -> DuckDBSnapshotStore:
         """The ``snapshots`` table beside this store's events (created if missing)."""
         return DuckDBSnapshotStore(self)
-
-    def wait_for_append(self, after_position: int, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the log to pass ``after_position`` (an append in
-        this process wakes the waiter at once); True when it has."""
-        require_int("after_position", after_position, minimum=0)
-        require_seconds("timeout", timeout)
-        with self._lock:
-            return self._db.appended.wait_for(
-                lambda: self.head_position() > after_position, timeout
-            )
 
     def same_database(self, other: object) -> bool:
         """Whether ``other`` is a store on this very database (any path to the same file)."""
