@@ -5,6 +5,7 @@ Exercise 1: the balance as a fold over the events. Exercise 2: a new rule in ``d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -111,8 +112,13 @@ def _outcome(result: Any, error: BaseException | None, *, message: bool = True) 
     return f"raised {type(error).__name__}" + (f": {error}" if message else "")
 
 
+# The limit named in cents (100000, 100,000, 100_000) or in euros (1000, 1,000, 1.000, 1 000,
+# with or without .00): not part of a longer number.
+_LIMIT = re.compile(r"(?<![\d.,_])(?:100[,_ ]?000|1[,._ ]?000(?:[.,]00)?)(?![\d_])")
+
+
 def _mentions_limit(message: str) -> bool:
-    return any(text in message for text in ("100000", "100_000", "100,000", "1,000.00", "1000.00"))
+    return _LIMIT.search(message) is not None
 
 
 def _limit_mistake(decide_with_limit: Decide) -> Mistake | None:

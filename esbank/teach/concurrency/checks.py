@@ -45,8 +45,12 @@ class _RivalStore:
         self._rival = list(rival)
         self.expected: list[object] = []
         """The expected_version of each append the answer made, in order."""
+        self.loads = 0
+        """How many times the answer read the stream."""
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("read_stream", "stream_events", "read_streams", "read_all"):
+            self.loads += 1
         return getattr(self.inner, name)
 
     def _rival_writes(self, aggregate_id: UUID) -> None:
@@ -93,6 +97,8 @@ class _RetryCase:
     max_retries: int
     appends: int
     """How many appends a correct answer makes."""
+    loads: int
+    """How many times a correct answer reads the stream."""
     raises: type[Exception] | None
     """The error a correct answer lets through, or None if it succeeds."""
 
@@ -105,6 +111,7 @@ _RETRY_CASES: tuple[_RetryCase, ...] = (
         command=DepositMoney(ACCOUNT, 2_500),
         max_retries=3,
         appends=1,
+        loads=1,
         raises=None,
     ),
     _RetryCase(
@@ -114,6 +121,7 @@ _RETRY_CASES: tuple[_RetryCase, ...] = (
         command=WithdrawMoney(ACCOUNT, 500),
         max_retries=3,
         appends=2,
+        loads=2,
         raises=None,
     ),
     _RetryCase(
@@ -123,6 +131,7 @@ _RETRY_CASES: tuple[_RetryCase, ...] = (
         command=WithdrawMoney(ACCOUNT, 7_000),
         max_retries=3,
         appends=1,
+        loads=2,
         raises=InsufficientFunds,
     ),
     _RetryCase(
@@ -132,6 +141,7 @@ _RETRY_CASES: tuple[_RetryCase, ...] = (
         command=DepositMoney(ACCOUNT, 2_500),
         max_retries=2,
         appends=3,
+        loads=3,
         raises=ConcurrencyConflict,
     ),
     _RetryCase(
@@ -141,7 +151,18 @@ _RETRY_CASES: tuple[_RetryCase, ...] = (
         command=DepositMoney(ACCOUNT, 2_500),
         max_retries=0,
         appends=1,
+        loads=1,
         raises=ConcurrencyConflict,
+    ),
+    _RetryCase(
+        title="no rival; you withdraw 20000 from 10000 (max_retries=3)",
+        opening_balance=10_000,
+        rival=(),
+        command=WithdrawMoney(ACCOUNT, 20_000),
+        max_retries=3,
+        appends=0,
+        loads=1,
+        raises=InsufficientFunds,
     ),
 )
 
@@ -208,6 +229,13 @@ def _judge_retry(
             f"your function {got} after {len(store.expected)} append(s); with max_retries="
             f"{case.max_retries} it should make {case.appends} append(s), then re-raise the "
             "ConcurrencyConflict."
+        )
+    if isinstance(raised, InsufficientFunds) and store.loads != case.loads:
+        return (
+            f"decide refused the command, and your function read the stream {store.loads} "
+            f"times; a correct one reads it {case.loads} time(s). A rule's refusal is final: "
+            "catch only ConcurrencyConflict (not every Exception), and let a DomainError such "
+            "as InsufficientFunds through at once, without retrying it."
         )
     if len(store.expected) != case.appends:
         return (

@@ -47,6 +47,9 @@ CASES: list[tuple[Log, int, datetime, int, tuple[int, float, bool], str]] = [
     ([(3, at(25)), (1, at(0)), (2, at(10))], 1, at(30), 10, (2, 20.0, True),
      "do not assume the log is sorted: the head is the largest position, and the oldest "
      "unapplied event is the earliest recorded_at among positions > checkpoint."),
+    (LOG, 1, at(10 + 86_400 + 5), 5, (3, 86_405.0, True),
+     "a projector stopped for more than a day: timedelta.seconds is only the seconds part "
+     "(it wraps at one day); use (now - oldest).total_seconds()."),
 ]  # fmt: skip
 """(log, checkpoint, now, threshold, expected answer, the hint if the answer differs)."""
 

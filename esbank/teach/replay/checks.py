@@ -35,7 +35,15 @@ def _fee_reference(state: BankAccount, event: Any, fee_charged: type) -> BankAcc
 
 
 def _fee_mistake(state: BankAccount, event: Any, got: BankAccount, is_fee: bool) -> str:
-    """A hint for a wrong next state: name the usual mistakes, else what to do."""
+    """A hint for a wrong next state: name the usual mistakes, else what to do (a wrong
+    non-fee event is always the delegation's fault: the fee code never runs for it)."""
+    if not is_fee:
+        what = "returned the state unchanged" if got == state else f"returned {_brief(got)}"
+        return (
+            f"for a {type(event).__name__} your function {what}; do what esbank.evolve "
+            "does: hand every event that is not a FeeCharged to evolve(state, event) and "
+            "return its result."
+        )
     if got.version == state.version:
         return (
             "the version did not move: every event, a fee too, adds 1 to the version "
@@ -43,19 +51,14 @@ def _fee_mistake(state: BankAccount, event: Any, got: BankAccount, is_fee: bool)
         )
     if got.version != state.version + 1:
         return f"the version must become state.version + 1 = {state.version + 1}."
-    if is_fee and got.balance == state.balance + event.amount:
+    if got.balance == state.balance + event.amount:
         return "a fee takes money out of the account: balance=state.balance - event.amount."
-    if is_fee and got.balance == state.balance:
+    if got.balance == state.balance:
         return "a fee changes the balance: balance=state.balance - event.amount."
-    if is_fee:
-        return (
-            "for a FeeCharged, change only balance and version: "
-            "dataclasses.replace(state, balance=state.balance - event.amount, "
-            "version=state.version + 1)."
-        )
     return (
-        f"for a {type(event).__name__}, do what esbank.evolve does: hand every event that is "
-        "not a FeeCharged to evolve(state, event) and return its result unchanged."
+        "for a FeeCharged, change only balance and version: "
+        "dataclasses.replace(state, balance=state.balance - event.amount, "
+        "version=state.version + 1)."
     )
 
 

@@ -103,8 +103,16 @@ def _payload_mistake(upcaster: Upcaster) -> Mistake | None:
             return wrong
     broken = {"cents": 5}
     got, error = call(upcaster, dict(broken))
-    if error is not None:
+    if isinstance(error, ValueError):
         return None
+    if error is not None:
+        return (
+            f"deposited_v2_to_v3({broken!r}) raised {type(error).__name__}: {error}; the "
+            "task asks for a ValueError naming the missing field.",
+            "check for the field before using it (`if 'amount_cents' not in payload: raise "
+            "ValueError(...)`): payload['amount_cents'] raises KeyError, an accident rather "
+            "than a refusal that says what is wrong.",
+        )
     return (
         f"deposited_v2_to_v3({broken!r}) returned {got!r}, but that payload has no "
         "amount_cents to rename.",

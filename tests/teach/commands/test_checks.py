@@ -115,6 +115,39 @@ def test_withdrawal_limit_other_right_shape_passes(capsys: pytest.CaptureFixture
     passes(check_withdrawal_limit, capsys, limit_as_a_list)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "may not exceed 1000 euros",
+        "at most 1,000 euros a withdrawal",
+        "the limit is €1000.00",
+        "limit: 100000 cents",
+        "limit: 100 000 cents",
+    ],
+)
+def test_any_way_of_naming_the_limit_passes(
+    message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def with_message(command: Command, state: BankAccount) -> tuple[Event, ...]:
+        if isinstance(command, WithdrawMoney) and command.amount > WITHDRAWAL_LIMIT:
+            raise Refused(message)
+        return decide(command, state)
+
+    passes(check_withdrawal_limit, capsys, with_message)
+
+
+@pytest.mark.parametrize("message", ["too much: 10000", "over 100 euros", "max 10,000.00"])
+def test_naming_another_number_is_not_naming_the_limit(
+    message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def with_message(command: Command, state: BankAccount) -> tuple[Event, ...]:
+        if isinstance(command, WithdrawMoney) and command.amount > WITHDRAWAL_LIMIT:
+            raise Refused(message)
+        return decide(command, state)
+
+    assert "does not name the limit" in fails(check_withdrawal_limit, capsys, with_message)
+
+
 class Refused(DomainError):
     pass
 

@@ -76,13 +76,42 @@ def stale_and_endless(store: Any, command: Any, max_retries: int = 3) -> Any:
             continue
 
 
+def retries_every_exception(store: Any, command: Any, max_retries: int = 3) -> Any:
+    """Catches every Exception, so a rule's refusal is retried like a conflict."""
+    for attempt in range(max_retries + 1):
+        try:
+            state = _load(store, command)
+            events = decide(command, state)
+            return store.append(command.account_id, events, expected_version=state.version)
+        except Exception:
+            if attempt == max_retries:
+                raise
+    return None
+
+
+def recursive_retry(store: Any, command: Any, max_retries: int = 3) -> Any:
+    """A right answer in another shape: recursion instead of a loop."""
+    state = _load(store, command)
+    events = decide(command, state)
+    try:
+        return store.append(command.account_id, events, expected_version=state.version)
+    except ConcurrencyConflict:
+        if max_retries == 0:
+            raise
+        return recursive_retry(store, command, max_retries - 1)
+
+
 def one_retry_too_many(store: Any, command: Any, max_retries: int = 3) -> Any:
     return Bank(store, max_retries=max_retries + 1).handle(command)
 
 
 def test_retry_solution_passes(capsys: pytest.CaptureFixture[str]) -> None:
     out = passes(check_handle_with_retry, capsys, solution("02_exercise_1.py", "handle_with_retry"))
-    assert out.startswith("✅ handle_with_retry handles all 5 cases")
+    assert out.startswith("✅ handle_with_retry handles all 6 cases")
+
+
+def test_a_recursive_retry_is_right_too(capsys: pytest.CaptureFixture[str]) -> None:
+    passes(check_handle_with_retry, capsys, recursive_retry)
 
 
 def test_bank_handle_is_a_correct_retry_loop_too(capsys: pytest.CaptureFixture[str]) -> None:
@@ -105,6 +134,7 @@ def test_bank_handle_is_a_correct_retry_loop_too(capsys: pytest.CaptureFixture[s
         (swallows_refusals, "it should raise InsufficientFunds"),
         (stale_and_endless, "appended more than 50 times"),
         (one_retry_too_many, "made 4 append(s); 3 were needed"),
+        (retries_every_exception, "catch only ConcurrencyConflict (not every Exception)"),
     ],
 )
 def test_retry_check_rejects_wrong_answers(

@@ -44,6 +44,14 @@ def _strict(log: list, checkpoint: int, now: datetime, threshold: int) -> tuple:
     return behind, seconds, behind < threshold
 
 
+def _wrapping_seconds(log: list, checkpoint: int, now: datetime, threshold: int) -> tuple:
+    """``timedelta.seconds`` instead of ``total_seconds()``: wraps at one day."""
+    head = max((p for p, _ in log), default=0)
+    unapplied = [t for p, t in log if p > checkpoint]
+    seconds = float((now - min(unapplied)).seconds) if unapplied else 0.0
+    return head - checkpoint, seconds, head - checkpoint <= threshold
+
+
 def _stub(log: list, checkpoint: int, now: datetime, threshold: int) -> tuple:
     raise NotImplementedError
 
@@ -55,6 +63,7 @@ def _stub(log: list, checkpoint: int, now: datetime, threshold: int) -> tuple:
         (_stub, "NotImplementedError"),
         (_newest_age, "OLDEST"),
         (_strict, "<="),
+        (_wrapping_seconds, "wraps at one day"),
         (lambda *args: 3, "tuple of three"),
     ],
 )

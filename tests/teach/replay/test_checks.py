@@ -91,8 +91,17 @@ def test_adding_the_fee_or_dropping_other_events_is_named(
             return replace(state, balance=state.balance - event.amount, version=state.version + 1)
         return replace(state, version=state.version + 1)
 
+    def others_unchanged(state: BankAccount, event: Any) -> BankAccount:
+        if isinstance(event, Fee):
+            return replace(state, balance=state.balance - event.amount, version=state.version + 1)
+        return state
+
     assert "takes money out" in fails(adds, Fee, capsys)
     assert "hand every event that is not a FeeCharged to evolve" in fails(fees_only, Fee, capsys)
+    # returning other events' state unchanged is the delegation's fault, not the version's
+    out = fails(others_unchanged, Fee, capsys)
+    assert "returned the state unchanged" in out and "evolve(state, event)" in out
+    assert "version did not move" not in out
 
 
 def test_impure_answers_are_named(capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,10 +29,24 @@ def test_solution_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "CorruptEvent" not in out or "position" in out
 
 
-def test_a_plain_rename_with_a_key_error_passes(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_rename_that_only_lets_a_key_error_escape_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The task asks for a ValueError naming the missing field; a KeyError is an accident."""
+
     def rename(payload: dict[str, Any]) -> dict[str, Any]:
         rest = {k: v for k, v in payload.items() if k != "amount_cents"}
         return {**rest, "amount": payload["amount_cents"]}
+
+    out = fails(rename, capsys)
+    assert "raised KeyError" in out and "ValueError" in out
+
+
+def test_a_rename_with_its_own_check_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    def rename(payload: dict[str, Any]) -> dict[str, Any]:
+        if "amount_cents" not in payload:
+            raise ValueError(f"no amount_cents in {sorted(payload)}")
+        return {("amount" if k == "amount_cents" else k): v for k, v in payload.items()}
 
     passes(rename, capsys)
 
@@ -110,6 +124,8 @@ def test_an_answer_that_only_breaks_inside_the_store_fails(
         calls.append(payload)
         if len(calls) > 4:  # the hand-made cases are over: now the store is reading
             return {"amount": 1}
+        if "amount_cents" not in payload:
+            raise ValueError("no amount_cents")
         rest = {k: v for k, v in payload.items() if k != "amount_cents"}
         return {**rest, "amount": payload["amount_cents"]}
 
