@@ -666,3 +666,36 @@ def test_a_broken_log_still_raises_with_snapshots(six: Bank) -> None:
         six.load(A)
     # Loads up to the last good version still work, from the events.
     assert six.load(A, as_of_version=6) == Bank(six.store).load(A, as_of_version=6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(every=st.integers(1, 8), batches=st.lists(st.integers(1, 6), min_size=1, max_size=12))
+def test_the_replay_bound_of_snapshot_every(every: int, batches: list[int]) -> None:
+    """What notebooks 04 and 08 state: a load of the newest state replays at most N − 1
+    events; a load as of an older version at most N + k − 2, where k is the most events one
+    append (or one batch, for one account) added (reached: see the next test)."""
+    store = DuckDBEventStore()
+    bank = Bank(store, new_id=SequentialIds(), snapshot_every=every)
+    account = bank.open_account("Ann", 0).aggregate_id
+    for size in batches:
+        bank.handle_batch([DepositMoney(account, 1)] * size)
+    k = max(1, *batches)
+    newest = bank.load_with_report(account)[1]
+    assert newest.events_replayed <= every - 1
+    worst = max(
+        bank.load_with_report(account, as_of_version=v)[1].events_replayed
+        for v in range(1, store.stream_version(account) + 1)
+    )
+    assert worst <= every + k - 2
+
+
+def test_the_replay_bounds_are_reached() -> None:
+    """N = 5: nine events one by one, then a batch of three jumps from version 9 to 12."""
+    bank = Bank(DuckDBEventStore(), new_id=SequentialIds(), snapshot_every=5)
+    account = bank.open_account("Ann", 0).aggregate_id
+    for _ in range(8):
+        bank.handle(DepositMoney(account, 1))
+    assert bank.load_with_report(account)[1].events_replayed == 5 - 1  # v9 from snapshot v5
+    bank.handle_batch([DepositMoney(account, 1)] * 3)  # crosses 10: a snapshot at v12
+    report = bank.load_with_report(account, as_of_version=11)[1]
+    assert (report.snapshot_version, report.events_replayed) == (5, 5 + 3 - 2)
