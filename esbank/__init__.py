@@ -58,6 +58,7 @@ from esbank.domain import (
     decide,
     evolve,
     format_cents,
+    parse_cents,
     replay,
 )
 from esbank.domain.transfer import (
@@ -186,6 +187,7 @@ __all__ = [
     "evolve",
     "format_cents",
     "migrate",
+    "parse_cents",
     "replay",
     "seed_history",
     "standard_projections",

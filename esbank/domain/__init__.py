@@ -31,7 +31,7 @@ from esbank.domain.events import (
     MoneyDeposited,
     MoneyWithdrawn,
 )
-from esbank.domain.money import INT64_MAX, format_cents
+from esbank.domain.money import INT64_MAX, format_cents, parse_cents
 
 __all__ = [
     "COMMAND_TYPES",
@@ -63,5 +63,6 @@ __all__ = [
     "decide",
     "evolve",
     "format_cents",
+    "parse_cents",
     "replay",
 ]

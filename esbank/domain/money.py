@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from esbank.domain.errors import InvalidAmount, InvalidCommand
@@ -68,6 +69,36 @@ def require_owner(value: Any) -> str:
             "check how the name was decoded"
         ) from None
     return owner
+
+
+_WHOLE = re.compile(r"-?[0-9]+(?:_[0-9]+)*")  # digits, as Python writes them (1_250)
+_DECIMAL = re.compile(r"-?[0-9]*[.,][0-9]*")
+
+
+def parse_cents(text: Any, field: str = "amount") -> int:
+    """The whole number of cents typed as ``text`` (``"1250"``, ``" 1_250 "``), or
+    ``InvalidAmount`` saying what was typed instead: a decimal, letters, nothing at all.
+
+    Only the form is checked here (the range is the command's to check), so ``"-5"`` and
+    ``"0"`` come back as ints for the rules to refuse in their own words.
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    if not isinstance(text, str):
+        return require_amount(text, field)  # refuses it, naming the type
+    typed = text.strip()
+    if not typed:
+        raise InvalidAmount(f"{field} is empty: type a whole number of cents, e.g. 1250")
+    if _WHOLE.fullmatch(typed):
+        return int(typed.replace("_", ""))
+    if _DECIMAL.fullmatch(typed):
+        raise InvalidAmount(
+            f"{field} must be a whole number of cents, got {typed!r} (a decimal); money is "
+            "counted in cents here: write 12.50 euros as 1250 (floats are refused)"
+        )
+    raise InvalidAmount(
+        f"{field} must be a whole number of cents, got {typed!r}; type digits only, e.g. 1250"
+    )
 
 
 def format_cents(cents: int) -> str:

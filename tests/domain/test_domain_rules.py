@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from decimal import Decimal
 from uuid import UUID
 
@@ -48,6 +49,7 @@ from esbank import (
     WithdrawMoney,
     decide,
     evolve,
+    parse_cents,
     replay,
 )
 
@@ -546,3 +548,32 @@ def test_stored_event_type_column_is_exactly_the_class_name() -> None:
         {"amount": 12},
         {},
     ]
+
+
+# -- typed money (panels, forms): whole cents or a refusal that says why -----------------------
+@pytest.mark.parametrize(
+    ("typed", "cents"), [("1250", 1250), (" 1_250 ", 1250), ("0", 0), ("-5", -5), (7, 7)]
+)
+def test_parse_cents_reads_whole_cents(typed: object, cents: int) -> None:
+    assert parse_cents(typed) == cents
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("12.5", "(a decimal)"),
+        ("12,50", "(a decimal)"),
+        (".5", "(a decimal)"),
+        ("abc", "digits only"),
+        ("1__0", "digits only"),
+        ("１２", "digits only"),
+        ("", "is empty"),
+        ("  ", "is empty"),
+        (12.5, "int number of cents"),
+        (True, "int number of cents"),
+        (None, "int number of cents"),
+    ],
+)
+def test_parse_cents_refuses_anything_else_with_a_reason(typed: object, said: str) -> None:
+    with pytest.raises(InvalidAmount, match=re.escape(said)):
+        parse_cents(typed)

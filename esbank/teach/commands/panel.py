@@ -121,7 +121,7 @@ class TellerPanel(ui.Shell):
 
     bank: Bank
     owner: widgets.Text
-    amount: widgets.IntText
+    amount: widgets.Text
     account: widgets.Dropdown
     open_button: widgets.Button
     deposit_button: widgets.Button
@@ -205,7 +205,9 @@ def teller_panel(
     """
     wide = widgets.Layout(width="32em")
     owner_box = widgets.Text(value=owner, description="Owner", layout=wide)
-    amount_box = widgets.IntText(value=amount, description="Amount (¢)", layout=wide)
+    amount_box = widgets.Text(
+        value=str(amount), description="Amount (¢)", placeholder="whole cents", layout=wide
+    )
     chooser = widgets.Dropdown(options=[], value=None, description="Account", layout=wide)
     inputs = [
         ui.classed(PANEL_CLASS, name, box)

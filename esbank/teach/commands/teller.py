@@ -19,7 +19,7 @@ from esbank.app.bank import Bank, CommandResult
 from esbank.domain.account import BankAccount, evolve
 from esbank.domain.commands import CloseAccount, Command, DepositMoney, WithdrawMoney
 from esbank.domain.errors import EsbankError, InvalidArgument
-from esbank.domain.money import format_cents
+from esbank.domain.money import format_cents, parse_cents
 from esbank.eventstore.types import RecordedEvent
 from esbank.teach.describe import account_status, describe_event, event_data
 from esbank.teach.determinism import SequentialIds, memory_store
@@ -65,25 +65,28 @@ def run_command(
     action: Action,
     *,
     owner: str = "",
-    amount: int = 0,
+    amount: int | str = 0,
     account_id: UUID | None = None,
 ) -> Outcome:
     """Send one command to ``bank`` and describe the outcome; a refusal is returned, not raised.
 
     ``action`` is ``"open"`` (``amount`` is the opening balance), ``"deposit"``, ``"withdraw"``
     or ``"close"``. Every error esbank raises on purpose becomes a refused ``Outcome`` whose
-    text is the rule's own message; the bank writes nothing for it.
+    text is the rule's own message; the bank writes nothing for it. ``amount`` may be the
+    text typed into a panel: it is read as whole cents (``esbank.parse_cents``), and a decimal,
+    letters or nothing at all are refused with ``InvalidAmount``, never rounded or guessed.
     """
     if action not in ACTIONS:
         raise InvalidArgument(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
     if action != "open" and account_id is None:
         return NO_ACCOUNT
     try:
+        cents = parse_cents(amount) if action != "close" else 0
         if action == "open":
-            result = bank.open_account(owner, amount)
+            result = bank.open_account(owner, cents)
         else:
             assert account_id is not None
-            result = bank.handle(_command(action, account_id, amount))
+            result = bank.handle(_command(action, account_id, cents))
     except EsbankError as exc:
         return Outcome(
             accepted=False, text=str(exc), error=type(exc).__name__, account_id=account_id

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 
 from esbank.domain.errors import EsbankError
-from esbank.domain.money import format_cents
+from esbank.domain.money import format_cents, parse_cents
 from esbank.eventstore.errors import ConcurrencyConflict
 from esbank.teach import ui
 from esbank.teach.concurrency.scenario import TELLER_ACTIONS, race_scenario
@@ -104,11 +104,11 @@ class RacePanel(ui.Shell):
 
     label: ClassVar[str] = "Race panel"
 
-    opening: widgets.IntText
+    opening: widgets.Text
     a_action: widgets.Dropdown
-    a_amount: widgets.IntText
+    a_amount: widgets.Text
     b_action: widgets.Dropdown
-    b_amount: widgets.IntText
+    b_amount: widgets.Text
     preset: widgets.Dropdown
     schedule: widgets.Text
     retries: widgets.BoundedIntText
@@ -129,16 +129,16 @@ class RacePanel(ui.Shell):
     def run(self) -> RaceResult | None:
         """Race with the current input values, as clicking "Run race" does.
 
-        A bad input (an amount of 0, an unknown teller in the schedule) is shown as ❌ with
+        A bad input (an amount of 0 or 12.5, an unknown teller in the schedule) is shown as ❌ with
         its message, and the tables are cleared; nothing is raised.
         """
         result: RaceResult | None = None
         error: EsbankError | None = None
         try:
             result = race_scenario(
-                opening_balance=self.opening.value,
-                a=(self.a_action.value, self.a_amount.value),
-                b=(self.b_action.value, self.b_amount.value),
+                opening_balance=parse_cents(self.opening.value, "opening balance"),
+                a=(self.a_action.value, parse_cents(self.a_amount.value, "A's amount")),
+                b=(self.b_action.value, parse_cents(self.b_amount.value, "B's amount")),
                 schedule=self.schedule.value,
                 retries=self.retries.value,
             )
@@ -156,9 +156,10 @@ class RacePanel(ui.Shell):
         """The last run's inputs, steps and final state as one static HTML block."""
         inputs = (
             f'<div class="esbank-race-inputs"><b>Inputs</b>: opening balance '
-            f"{self.opening.value} cents; A {html.escape(self.a_action.value)}s "
-            f"{self.a_amount.value} cents; B {html.escape(self.b_action.value)}s "
-            f"{self.b_amount.value} cents; schedule {html.escape(self.schedule.value)!s}; "
+            f"{html.escape(self.opening.value)} cents; A {html.escape(self.a_action.value)}s "
+            f"{html.escape(self.a_amount.value)} cents; B {html.escape(self.b_action.value)}s "
+            f"{html.escape(self.b_amount.value)} cents; "
+            f"schedule {html.escape(self.schedule.value)!s}; "
             f"retries {self.retries.value}</div>"
         )
         return ui.snapshot(
@@ -174,7 +175,7 @@ class RacePanel(ui.Shell):
         return f"RacePanel(runs={len(self.results)}, schedule={self.schedule.value!r})"
 
 
-def _teller(name: str, action: str, amount: int) -> tuple[widgets.Dropdown, widgets.IntText]:
+def _teller(name: str, action: str, amount: int) -> tuple[widgets.Dropdown, widgets.Text]:
     """The two inputs of teller ``name``: what it does, and how many cents."""
     narrow = widgets.Layout(width="16em")
     lower = name.lower()
@@ -189,21 +190,21 @@ def _teller(name: str, action: str, amount: int) -> tuple[widgets.Dropdown, widg
         ui.classed(
             PANEL_CLASS,
             f"{lower}-amount",
-            widgets.IntText(value=amount, description="amount (¢)", layout=narrow),
+            widgets.Text(value=str(amount), description="amount (¢)", layout=narrow),
         ),
     )
 
 
 def _inputs(
     opening_balance: int, schedule: str, retries: int
-) -> tuple[widgets.IntText, widgets.Dropdown, widgets.Text, widgets.BoundedIntText]:
+) -> tuple[widgets.Text, widgets.Dropdown, widgets.Text, widgets.BoundedIntText]:
     """The opening balance, the preset schedules, the schedule and the retries."""
     wide = widgets.Layout(width="32em")
     return (
         ui.classed(
             PANEL_CLASS,
             "opening",
-            widgets.IntText(value=opening_balance, description="Opening (¢)", layout=wide),
+            widgets.Text(value=str(opening_balance), description="Opening (¢)", layout=wide),
         ),
         ui.classed(
             PANEL_CLASS,

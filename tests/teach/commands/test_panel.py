@@ -42,7 +42,7 @@ def test_panel_exposes_its_widgets_with_stable_classes_and_names() -> None:
     names = ["Open account", "Deposit", "Withdraw", "Close account"]
     assert [b.description for b in buttons] == names
     assert "esbank-teller-withdraw" in panel.withdraw_button._dom_classes
-    assert isinstance(panel.amount, widgets.IntText)
+    assert isinstance(panel.amount, widgets.Text)  # text: what was typed is checked, not coerced
     assert panel.account.options == ()
     assert "no event yet" in panel.log.value
     assert "no account yet" in panel.state.value
@@ -52,9 +52,9 @@ def test_open_deposit_withdraw_show_in_log_state_and_message() -> None:
     panel = opened()
     assert "✅" in panel.message.value
     assert panel.account.value == ADA
-    panel.amount.value = 2_500
+    panel.amount.value = "2_500"
     panel.deposit_button.click()
-    panel.amount.value = 4_000
+    panel.amount.value = "4_000"
     panel.withdraw_button.click()
     assert log_rows(panel) == [
         (1, 1, "AccountOpened", "owner='Ada', initial_balance=10000"),
@@ -73,7 +73,7 @@ def test_open_deposit_withdraw_show_in_log_state_and_message() -> None:
 def test_insufficient_funds_is_shown_and_writes_nothing() -> None:
     panel = opened(amount=1_000)
     before = panel.bank.store.read_all()
-    panel.amount.value = 1_001
+    panel.amount.value = "1_001"
     panel.withdraw_button.click()
     assert "❌" in panel.message.value
     assert "InsufficientFunds" in panel.message.value
@@ -86,17 +86,43 @@ def test_insufficient_funds_is_shown_and_writes_nothing() -> None:
 @pytest.mark.parametrize("button", ["deposit_button", "withdraw_button"])
 def test_zero_or_negative_amount_shows_invalid_amount(amount: int, button: str) -> None:
     panel = opened()
-    panel.amount.value = amount
+    panel.amount.value = str(amount)
     getattr(panel, button).click()
     assert "InvalidAmount" in panel.message.value
     assert f"got {amount} cents" in panel.message.value
     assert panel.bank.store.head_position() == 1
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("12.5", "(a decimal)"),
+        ("12,50", "(a decimal)"),
+        ("twelve", "type digits only"),
+        ("", "is empty"),
+        ("   ", "is empty"),
+    ],
+)
+@pytest.mark.parametrize("button", ["open_button", "deposit_button", "withdraw_button"])
+def test_typed_money_that_is_not_whole_cents_is_refused_never_mangled(
+    typed: str, said: str, button: str
+) -> None:
+    """12.5 typed as an amount must not become 125 or 12 cents: it is refused, and so are
+    letters and an empty field (the previous value is not sent again)."""
+    panel = opened()
+    panel.amount.value = "700"
+    panel.deposit_button.click()
+    before = panel.bank.store.read_all()
+    panel.amount.value = typed
+    getattr(panel, button).click()
+    assert "InvalidAmount" in panel.message.value and said in panel.message.value
+    assert panel.bank.store.read_all() == before
+
+
 def test_negative_withdrawal_never_raises_the_balance() -> None:
     """The reference note's withdrawal handler accepts -500; ours refuses it."""
     panel = opened(amount=1_000)
-    panel.amount.value = -500
+    panel.amount.value = "-500"
     panel.withdraw_button.click()
     assert "InvalidAmount" in panel.message.value
     assert panel.states_frame()["balance_cents"].tolist() == [1_000]
@@ -107,7 +133,7 @@ def test_close_with_money_left_shows_non_zero_balance_then_closes_when_empty() -
     panel.close_button.click()
     assert "NonZeroBalance" in panel.message.value
     assert "still holds 700 cents" in panel.message.value
-    panel.amount.value = 700
+    panel.amount.value = "700"
     panel.withdraw_button.click()
     panel.close_button.click()
     assert "✅" in panel.message.value
@@ -144,7 +170,7 @@ def test_empty_owner_is_refused_and_opening_twice_gives_two_accounts() -> None:
     panel.owner.value = "Ada"
     panel.open_button.click()
     panel.owner.value = "Bo"
-    panel.amount.value = 0
+    panel.amount.value = "0"
     panel.open_button.click()
     assert [label.split(" · ")[0] for label, _ in panel.account.options] == ["Ada", "Bo"]
     assert panel.account.value == panel.account.options[1][1]  # the newest account is chosen
@@ -158,7 +184,7 @@ def test_empty_owner_is_refused_and_opening_twice_gives_two_accounts() -> None:
 def test_snapshot_html_holds_message_state_and_whole_log() -> None:
     panel = teller_panel(max_log_rows=2)
     panel.open_button.click()
-    panel.amount.value = 1
+    panel.amount.value = "1"
     for _ in range(3):
         panel.deposit_button.click()
     assert "showing the newest 2" in panel.log.value
@@ -172,7 +198,7 @@ def test_snapshot_html_holds_message_state_and_whole_log() -> None:
 
 def test_outcomes_keep_every_message_in_order() -> None:
     panel = opened(amount=100)
-    panel.amount.value = 101
+    panel.amount.value = "101"
     panel.withdraw_button.click()
     assert [o.accepted for o in panel.outcomes] == [True, False]
     assert panel.outcomes[1].summary().startswith("❌ InsufficientFunds: insufficient funds")

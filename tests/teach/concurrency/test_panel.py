@@ -45,7 +45,7 @@ def test_other_interleavings_and_retries_from_the_widgets() -> None:
     assert "InsufficientFunds" in panel.final.value
     panel.schedule.value = "ABABAB"
     panel.b_action.value = "deposit"
-    panel.b_amount.value = 1_000
+    panel.b_amount.value = "1_000"
     panel.retries.value = 1
     panel.run_button.click()
     result = panel.last
@@ -65,7 +65,13 @@ def test_preset_fills_the_schedule() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "error"),
-    [("a_amount", 0, "InvalidAmount"), ("schedule", "ABX", "InvalidArgument")],
+    [
+        ("a_amount", "0", "InvalidAmount"),
+        ("a_amount", "12.5", "a decimal"),
+        ("b_amount", "", "is empty"),
+        ("opening", "lots", "digits only"),
+        ("schedule", "ABX", "InvalidArgument"),
+    ],
 )
 def test_bad_input_is_shown_not_raised(field: str, value: Any, error: str) -> None:
     panel = race_panel()
