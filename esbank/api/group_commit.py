@@ -66,20 +66,17 @@ class GroupCommitter:
         self.max_group = max_group
         self.stats = GroupStats()
         self._queue: queue.SimpleQueue[Submitted | None] = queue.SimpleQueue()
-        self._deferred: deque[Submitted] = deque()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
-        self._closed = False
 
     def submit(
         self, command: Command, *, key: UUID | None = None, expected_version: int | None = None
     ) -> Future[Outcome]:
         """Queue ``command``; the future gets its ``CommandResult`` or ``CommandRejected``,
-        or the error that stopped it."""
+        or the error that stopped it. The writer thread starts with the first command (again
+        after ``close``)."""
         item = Submitted(command, key, expected_version)
         with self._start_lock:
-            if self._closed:
-                raise RuntimeError("the group committer is closed")
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="esbank-group-commit", daemon=True
@@ -89,10 +86,9 @@ class GroupCommitter:
         return item.future
 
     def close(self, timeout: float = 10.0) -> None:
-        """Commit what is queued, then stop the writer."""
+        """Commit what is queued, then stop the writer (a later ``submit`` starts another)."""
         with self._start_lock:
-            self._closed = True
-            thread = self._thread
+            thread, self._thread = self._thread, None
             if thread is not None:
                 self._queue.put(None)
         if thread is not None:
@@ -100,20 +96,23 @@ class GroupCommitter:
 
     # -- the writer ------------------------------------------------------------------------
     def _run(self) -> None:
+        deferred: deque[Submitted] = deque()
         stopping = False
-        while not stopping or self._deferred:
-            group, stopping = self._next_group(stopping)
+        while not stopping or deferred:
+            group, stopping = self._next_group(deferred, stopping)
             if group:
                 self._commit(group)
 
-    def _next_group(self, stopping: bool) -> tuple[list[Submitted], bool]:
+    def _next_group(
+        self, deferred: deque[Submitted], stopping: bool
+    ) -> tuple[list[Submitted], bool]:
         """Wait for one command, then take what else is queued, up to ``max_group``.
 
         A group never holds one idempotency key twice (``handle_batch`` refuses that): the
         second comes first in the next group, where it finds the first one's result.
         """
-        waiting = list(self._deferred)
-        self._deferred.clear()
+        waiting = list(deferred)
+        deferred.clear()
         if not waiting and not stopping:
             first = self._queue.get()
             if first is None:
@@ -132,7 +131,7 @@ class GroupCommitter:
         keys: set[UUID] = set()
         for item in waiting:
             if len(group) >= self.max_group or (item.key is not None and item.key in keys):
-                self._deferred.append(item)
+                deferred.append(item)
                 continue
             group.append(item)
             if item.key is not None:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from esbank.api.problems import PROBLEM_JSON
+from esbank.domain.money import INT64_MAX
 
 FASTAPI_VALIDATION = "#/components/schemas/HTTPValidationError"
 
@@ -40,7 +41,29 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     schemas = doc.get("components", {}).get("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
+    _exact_integers(doc)
     return doc
+
+
+def _exact_integers(node: Any) -> None:
+    """Give integer schemas their bounds back as integers, in place.
+
+    FastAPI's OpenAPI models hold bounds as floats, so ``2**63 - 1`` comes out as
+    ``9.223372036854776e+18``, which is 2**63 (a float has 53 bits): a client generating
+    amounts from the document would send 2**63 and be refused. The only bound of this API
+    that a float rounds is int64's maximum.
+    """
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+                value = node.get(key)
+                if isinstance(value, float):
+                    node[key] = INT64_MAX if value == float(INT64_MAX) else int(value)
+        for child in node.values():
+            _exact_integers(child)
+    elif isinstance(node, list):
+        for child in node:
+            _exact_integers(child)
 
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
