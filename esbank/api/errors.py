@@ -37,6 +37,8 @@ from esbank.eventstore.errors import (
 )
 
 log = logging.getLogger("esbank.api")
+# A library logs, the application decides where to (``make serve`` sends it to stderr).
+log.addHandler(logging.NullHandler())
 ErrorDict = dict[str, Any]
 """One of pydantic's validation errors (``loc``, ``type``, ``msg``, ``input``, ``ctx``)."""
 
