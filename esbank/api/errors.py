@@ -169,7 +169,7 @@ def field_problem(error: ErrorDict) -> tuple[str, str]:
     name = str(loc[-1]) if loc else ""
     if kind == "json_invalid":
         reason = error.get("ctx", {}).get("error", "a syntax error")
-        return "body", f"the body is not valid JSON ({reason}); send one JSON object"
+        return "body", f"the body is not valid JSON ({reason})"
     if kind == "missing" and field == "body":
         return "body", "the body is missing; send a JSON object with the command's fields"
     if kind == "missing":
