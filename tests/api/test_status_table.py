@@ -4,7 +4,9 @@ to do; 202 for an accepted command; money refused unless it is a JSON integer of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -323,3 +325,12 @@ def test_projector_type_is_checked(store: DuckDBEventStore) -> None:
         create_app(store, projector="balances")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument):
         create_app(object())  # type: ignore[arg-type]
+
+
+def test_the_readme_table_is_this_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The HTTP API", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d{3}) \| `(/problems/[a-z-]+)` \| (.+) \|$", section, re.MULTILINE)
+    assert rows == [(str(r.status), r.type, r.when) for r in PROBLEMS.values()], (
+        "README's status table differs from esbank.api.PROBLEMS"
+    )
