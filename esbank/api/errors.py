@@ -116,7 +116,10 @@ def error_response(error: Exception, *, client_expected: bool = False) -> Proble
             facts = str(error).split(";")[0]
             return problem(name, detail(name, facts))
     if isinstance(error, InvalidCommand):  # a field the schema let through, refused by the domain
-        return problem("invalid-request", detail("invalid-request", str(error).split(";")[0]))
+        facts = str(error).split(";")[0]
+        field = facts.split(" ", 1)[0] if facts.split(" ", 1)[0].isidentifier() else "body"
+        errors = [{"field": field, "problem": facts}]
+        return problem("invalid-request", detail("invalid-request", facts), errors=errors)
     if isinstance(error, DuplicateEventId):
         return problem(
             "idempotency-key-reused",

@@ -4,6 +4,7 @@ transport that loses responses, and the throughput measurement and its chart."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -32,7 +33,10 @@ def _post(app: Any, path: str, body: dict[str, Any], transport: Any = None) -> h
         async with httpx.AsyncClient(transport=used, base_url="http://bank") as client:
             return await client.post(path, json=body)
 
-    return asyncio.run(send())
+    # On a thread of its own: an event loop may already run in this one (Playwright's, when
+    # the browser tests ran first in the same session).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, send()).result(60)
 
 
 @pytest.fixture
