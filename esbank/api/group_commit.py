@@ -4,7 +4,7 @@ DuckDB charges about a millisecond per statement, mostly the commit. Requests th
 while the writer is busy wait in a queue; the writer then takes all of them (up to
 ``max_group``), decides each against the state the ones before it left, and stores every
 accepted event with one INSERT (``Bank.handle_batch``). Under load the cost of a commit is
-shared by the whole group; with one request at a time nothing waits, so nothing is slower.
+shared by the whole group; with one request at a time no request waits for a group to fill.
 
 A refusal refuses only its own command (``handle_batch`` gives one outcome per command). If
 the group as a whole fails before anything is written (a conflict that outlived the retries,
