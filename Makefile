@@ -15,13 +15,19 @@ PORT ?= 8866
 # Extra options for `voila`, e.g. make present PRESENT_ARGS="--Voila.ip=0.0.0.0"
 PRESENT_ARGS ?=
 
-.PHONY: lab present test lint unit notebooks clean help
+# `make serve`: the HTTP API on 127.0.0.1:$(API_PORT) over the DuckDB file $(API_DB)
+API_PORT ?= 8000
+API_DB ?= build/esbank.duckdb
+
+.PHONY: lab present serve openapi test lint unit notebooks clean help
 
 help:
 	@echo "make lab        create .venv if needed and open JupyterLab at notebooks/00_start_here.ipynb"
 	@echo "make present    serve one notebook as an app with Voilà at http://localhost:8866 (NOTEBOOK=..., PORT=...)"
+	@echo "make serve      the HTTP API at http://127.0.0.1:8000 over build/esbank.duckdb, projector running (API_PORT=..., API_DB=...; Ctrl-C stops it)"
 	@echo "make test       create .venv if needed, then ruff, unit tests and strict nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook and save its outputs (never hand-edit outputs)"
+	@echo "make openapi    write the API's OpenAPI document to esbank/api/openapi.json"
 
 # The venv is (re)built when it is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml binder/overrides.json
@@ -40,6 +46,13 @@ lab: $(STAMP)
 # `%run solutions/...` works) and shows outputs and live widgets, not the code.
 present: $(STAMP)
 	$(BIN)/voila --no-browser --port=$(PORT) $(PRESENT_ARGS) $(NOTEBOOK)
+
+# The API on the loopback interface only; the projector keeps the read models up to date.
+serve: $(STAMP)
+	$(BIN)/python -m esbank.api.serve --db $(API_DB) --port $(API_PORT)
+
+openapi: $(STAMP)
+	$(BIN)/python tools/write_openapi.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

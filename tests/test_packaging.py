@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -214,6 +215,32 @@ def test_app_never_imports_teach() -> None:
                 assert name.startswith(("esbank.domain", "esbank.eventstore", "esbank.app")), (
                     f"{source} imports {name}: the app layer may import domain and eventstore"
                 )
+
+
+def test_api_imports_only_app_domain_and_eventstore() -> None:
+    for source, names in imports_of(PACKAGE / "api").items():
+        for name in names:
+            if _top(name) == "esbank":
+                assert name.startswith(
+                    ("esbank.domain", "esbank.eventstore", "esbank.app", "esbank.api")
+                ), f"{source} imports {name}: the API is thin over app, domain and eventstore"
+
+
+def test_nothing_below_the_api_imports_it() -> None:
+    for layer in ("domain", "eventstore", "app"):
+        for source, names in imports_of(PACKAGE / layer).items():
+            assert not [n for n in names if n.startswith("esbank.api")], source
+    top = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    assert not [n for n in ast.walk(top) if isinstance(n, ast.ImportFrom)
+                and (n.module or "").startswith("esbank.api")]  # fmt: skip
+
+
+def test_import_esbank_does_not_load_fastapi() -> None:
+    """``esbank.api`` is a separate import: the kit itself never pays for FastAPI."""
+    code = "import sys, esbank; print(sorted(m for m in ('fastapi', 'starlette', 'uvicorn', "
+    code += "'esbank.api') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_scanner_sees_imports() -> None:

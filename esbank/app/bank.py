@@ -10,13 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import pandas as pd
 
 from esbank.app.cache import StateCache
 from esbank.app.idempotency import earlier_results, event_ids, metadata
-from esbank.app.outcomes import CommandRejected, CommandResult, Decided, decide_batch
+from esbank.app.outcomes import CommandRejected, CommandResult, Decided, Refusal, decide_batch
 from esbank.app.retry import RetryPolicy
 from esbank.app.snapshots import (
     LoadReport,
@@ -50,17 +51,26 @@ def _check_command(command: object, where: str = "command") -> None:
         raise InvalidCommand(f"expected one of {names} as {where}, got {type(command).__name__}")
 
 
-def _check_keys(keys: object, count: int) -> list[UUID | None]:
-    if keys is None:
+def _per_command(name: str, values: object, count: int, what: str) -> list[Any]:
+    """``values`` as a list of ``count`` items (None: ``count`` Nones); else InvalidArgument."""
+    if values is None:
         return [None] * count
-    if isinstance(keys, str | bytes) or not isinstance(keys, Sequence) or len(keys) != count:
-        raise InvalidArgument(
-            f"idempotency_keys must be a list of {count} keys (uuid.UUID or None), one per command"
-        )
-    given = [require_uuid("idempotency_keys[...]", key) for key in keys if key is not None]
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or len(values) != count:
+        raise InvalidArgument(f"{name} must be a list of {count} {what}, one per command")
+    return list(values)
+
+
+def _check_expected(versions: object, count: int) -> list[int | None]:
+    checked = _per_command("expected_versions", versions, count, "versions (int or None)")
+    return [require_optional_int("expected_versions[...]", v) for v in checked]
+
+
+def _check_keys(keys: object, count: int) -> list[UUID | None]:
+    checked = _per_command("idempotency_keys", keys, count, "keys (uuid.UUID or None)")
+    given = [require_uuid("idempotency_keys[...]", key) for key in checked if key is not None]
     if len(set(given)) != len(given):
         raise InvalidArgument("idempotency_keys repeats a key; every command needs its own key")
-    return list(keys)
+    return checked
 
 
 class Bank:
@@ -95,7 +105,13 @@ class Bank:
         self._new_id: IdFactory = new_id or uuid.uuid4
 
     # -- write side ------------------------------------------------------------------------
-    def handle(self, command: Command, *, idempotency_key: UUID | None = None) -> CommandResult:
+    def handle(
+        self,
+        command: Command,
+        *,
+        idempotency_key: UUID | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
         """Decide ``command`` against the account's state and append its events.
 
         A broken rule raises its ``DomainError`` and writes nothing. A concurrency conflict
@@ -107,8 +123,14 @@ class Bank:
 
         With an ``idempotency_key`` (a UUID) the events' ids come from the key, so sending the
         same command with the same key again returns the original result and writes nothing.
+
+        With an ``expected_version`` (the version the caller saw) the command is decided only
+        if the account is still at that version; otherwise, or if another writer appends
+        first, it raises ``ConcurrencyConflict`` at once: the caller's view is out of date,
+        so deciding again here would not be what the caller asked for.
         """
         _check_command(command)
+        require_optional_int("expected_version", expected_version)
         if idempotency_key is not None:
             require_uuid("idempotency_key", idempotency_key)
             earlier = earlier_results(self.store, [command], [idempotency_key])
@@ -118,12 +140,16 @@ class Bank:
         while True:
             state, cached = self._cache.get_or_load(command.account_id, self._state)
             try:
+                if expected_version is not None and state.version != expected_version:
+                    raise ConcurrencyConflict(command.account_id, expected_version, state.version)
                 return self._attempt(command, state, idempotency_key, attempt=conflicts + 1)
             except DomainError:
                 if not cached:
                     raise
             except ConcurrencyConflict:
                 if not cached:
+                    if expected_version is not None:
+                        raise
                     conflicts += 1
                     if not self.retries.again(conflicts):
                         raise
@@ -164,6 +190,7 @@ class Bank:
         commands: Sequence[Command],
         *,
         idempotency_keys: Sequence[UUID | None] | None = None,
+        expected_versions: Sequence[int | None] | None = None,
     ) -> list[CommandResult | CommandRejected]:
         """Decide many commands in order and commit all accepted ones in one append.
 
@@ -173,21 +200,26 @@ class Bank:
         written; the batch is decided again from fresh state (up to ``max_retries`` times).
         ``idempotency_keys`` (one key or None per command) work as in ``handle``: a command
         whose key is already stored gets its original result and is not decided again.
+        ``expected_versions`` (one int or None per command) refuse a command whose account is
+        not at that version by its turn: its outcome carries a ``ConcurrencyConflict``.
         """
         if isinstance(commands, COMMAND_TYPES) or not isinstance(commands, Sequence):
             raise InvalidCommand("handle_batch takes a list of commands")
         for i, command in enumerate(commands):
             _check_command(command, where=f"commands[{i}]")
         keys = _check_keys(idempotency_keys, len(commands))
+        expected = _check_expected(expected_versions, len(commands))
         earlier = earlier_results(self.store, commands, keys)
         todo = [i for i in range(len(commands)) if i not in earlier]
         decided = iter(
-            self._decide_and_commit([commands[i] for i in todo], [keys[i] for i in todo])
+            self._decide_and_commit(
+                [commands[i] for i in todo], [keys[i] for i in todo], [expected[i] for i in todo]
+            )
         )
         return [earlier[i] if i in earlier else next(decided) for i in range(len(commands))]
 
     def _decide_and_commit(
-        self, commands: list[Command], keys: list[UUID | None]
+        self, commands: list[Command], keys: list[UUID | None], expected: list[int | None]
     ) -> list[CommandResult | CommandRejected]:
         """handle_batch's loop: decide in order, commit in one append, retry on conflict."""
         accounts = list(dict.fromkeys(c.account_id for c in commands))
@@ -195,8 +227,8 @@ class Bank:
         while commands:
             states, cached = self._states(accounts, use_cache=use_cache)
             use_cache = False  # only the first try may trust the cache
-            plan = decide_batch(commands, states)
-            if cached and any(isinstance(p, DomainError) for p in plan):
+            plan = decide_batch(commands, states, expected)
+            if cached and any(not isinstance(p, Decided) for p in plan):
                 continue  # a refusal may come from an out-of-date cached state: decide afresh
             try:
                 return self._commit(commands, keys, plan, states, attempt=conflicts + 1)
@@ -213,7 +245,7 @@ class Bank:
         self,
         commands: Sequence[Command],
         keys: Sequence[UUID | None],
-        plan: list[Decided | DomainError],
+        plan: list[Decided | Refusal],
         states: dict[UUID, BankAccount],
         *,
         attempt: int,
@@ -240,7 +272,7 @@ class Bank:
             self._maybe_snapshot(states[account_id].version, after)
         outcomes: list[CommandResult | CommandRejected] = []
         for command, p in zip(commands, plan, strict=True):
-            if isinstance(p, DomainError):
+            if not isinstance(p, Decided):
                 outcomes.append(CommandRejected("rejected", command.account_id, command, p))
                 continue
             result = next(appended)

@@ -11,6 +11,10 @@ from esbank.domain.account import BankAccount, decide, replay
 from esbank.domain.commands import Command
 from esbank.domain.errors import DomainError
 from esbank.domain.events import Event
+from esbank.eventstore.errors import ConcurrencyConflict
+
+Refusal = DomainError | ConcurrencyConflict
+"""Why a command in a batch was refused: a broken rule, or a stale expected version."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +31,13 @@ class CommandResult:
 
 @dataclass(frozen=True, slots=True)
 class CommandRejected:
-    """The outcome of a command that a rule refused inside a batch (nothing was written)."""
+    """The outcome of a command refused inside a batch (nothing was written for it): a rule
+    broke, or the account was not at the version the caller expected."""
 
     status: Literal["rejected"]
     aggregate_id: UUID
     command: Command
-    error: DomainError
+    error: Refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +50,23 @@ class Decided:
 
 
 def decide_batch(
-    commands: Sequence[Command], states: dict[UUID, BankAccount]
-) -> list[Decided | DomainError]:
-    """Decide each command against the state left by the ones before it. Pure."""
+    commands: Sequence[Command],
+    states: dict[UUID, BankAccount],
+    expected_versions: Sequence[int | None] | None = None,
+) -> list[Decided | Refusal]:
+    """Decide each command against the state left by the ones before it. Pure.
+
+    ``expected_versions`` (one int or None per command) refuses a command, with a
+    ``ConcurrencyConflict``, when its account is not at that version by its turn.
+    """
     working = dict(states)
-    plan: list[Decided | DomainError] = []
-    for command in commands:
+    plan: list[Decided | Refusal] = []
+    expected = expected_versions if expected_versions is not None else [None] * len(commands)
+    for command, wanted in zip(commands, expected, strict=True):
         before = working[command.account_id]
+        if wanted is not None and wanted != before.version:
+            plan.append(ConcurrencyConflict(command.account_id, wanted, before.version))
+            continue
         try:
             events = decide(command, before)
         except DomainError as error:

@@ -2,10 +2,10 @@
 modules never import a lesson, notebooks import their own lesson only, and nothing is long.
 
 A lesson (``esbank/teach/<lesson>/``) may import the core (``esbank``, ``esbank.domain``,
-``esbank.eventstore``, ``esbank.app``), the shared teach modules (``esbank/teach/*.py``), its
-own package, and anything outside esbank. A notebook's code cells and the solutions import
-from ``esbank``, ``esbank.teach`` and the notebook's own lesson package, never from a module
-inside it or from a private module.
+``esbank.eventstore``, ``esbank.app``, ``esbank.api``), the shared teach modules
+(``esbank/teach/*.py``), its own package, and anything outside esbank. A notebook's code cells
+and the solutions import from ``esbank``, ``esbank.api``, ``esbank.teach`` and the notebook's
+own lesson package, never from a module inside it or from a private module.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TEACH = ROOT / "esbank" / "teach"
 NOTEBOOKS = ROOT / "notebooks"
-CORE = ("esbank.domain", "esbank.eventstore", "esbank.app")
+CORE = ("esbank.domain", "esbank.eventstore", "esbank.app", "esbank.api")
 LESSONS = {
     "01": "commands",
     "02": "concurrency",
@@ -29,6 +29,7 @@ LESSONS = {
     "06": "projections",
     "07": "lag",
     "08": "interview",
+    "10": "http",
 }
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 60
@@ -130,8 +131,9 @@ def sources(tree: ast.AST) -> set[str]:
 
 
 def check_notebook_imports(modules: set[str], lesson: str | None, where: str) -> None:
-    """Only ``esbank``, ``esbank.teach`` and the notebook's own lesson package."""
-    allowed = {"esbank", "esbank.teach"} | ({f"esbank.teach.{lesson}"} if lesson else set())
+    """Only ``esbank``, ``esbank.api``, ``esbank.teach`` and the notebook's own lesson."""
+    allowed = {"esbank", "esbank.api", "esbank.teach"}
+    allowed |= {f"esbank.teach.{lesson}"} if lesson else set()
     for module in modules:
         assert module in allowed, (
             f"{where} imports from {module}; import from {', '.join(sorted(allowed))}"
@@ -165,9 +167,13 @@ def test_the_import_rules_catch_what_they_should() -> None:
         with pytest.raises(AssertionError):
             check_notebook_imports({wrong}, "commands", "x")
     check_notebook_imports({"esbank", "esbank.teach", "esbank.teach.commands"}, "commands", "x")
+    check_notebook_imports({"esbank.api", "esbank.teach.http"}, "http", "x")
+    with pytest.raises(AssertionError):
+        check_notebook_imports({"esbank.api.errors"}, "http", "x")
     tree = ast.parse("from esbank.teach.commands import checks\nimport esbank.app.bank")
     assert sources(tree) == {"esbank.teach.commands", "esbank.app.bank"}
-    assert not allowed_for_teach("esbank.api") and allowed_for_teach("esbank.teach.ui.table")
+    assert allowed_for_teach("esbank.api") and allowed_for_teach("esbank.teach.ui.table")
+    assert not allowed_for_teach("esbank.apis") and not allowed_for_teach("esbank.teachers")
     assert lesson_of("esbank.teach.lag.panel") == "lag" and lesson_of("esbank.teach.ui") is None
 
 
