@@ -1,0 +1,137 @@
+"""Reading the PostgreSQL event store: one stream, several streams, the global log, time travel.
+
+Each read is one statement on a pooled connection. Rows are checked for gaps and decoded by
+the same functions as DuckDB's (``duckdb_rows``): the codec and the checks are the store's, not
+the database's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from esbank.domain.arguments import require_aware, require_int, require_uuid
+from esbank.domain.errors import InvalidArgument
+from esbank.eventstore.duckdb_rows import COLUMNS, check_contiguous, check_positions, recorded
+from esbank.eventstore.types import RecordedEvent
+
+if TYPE_CHECKING:
+    from esbank.eventstore.postgres import PostgresEventStore
+
+
+class PostgresReads:
+    """The read operations of a ``PostgresEventStore`` (mixed into it)."""
+
+    def _rows(self: PostgresEventStore, doing: str, sql: str, params: Sequence[Any]) -> list[Any]:
+        with self._using(doing) as raw:
+            return raw.execute(sql, list(params)).fetchall()
+
+    def read_stream(
+        self: PostgresEventStore,
+        aggregate_id: UUID,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+    ) -> list[RecordedEvent]:
+        """The events of one stream in version order, from ``from_version`` to ``to_version``."""
+        require_uuid("aggregate_id", aggregate_id)
+        require_int("from_version", from_version, minimum=1)
+        sql = f"SELECT {COLUMNS} FROM events WHERE aggregate_id = %s AND version >= %s"
+        params: list[Any] = [aggregate_id, from_version]
+        if to_version is not None:
+            require_int("to_version", to_version, minimum=0)
+            sql += " AND version <= %s"
+            params.append(to_version)
+        rows = self._rows("reading a stream", sql + " ORDER BY version", params)
+        check_contiguous(aggregate_id, rows, from_version)
+        return [recorded(row, self.registry) for row in rows]
+
+    def read_streams(
+        self: PostgresEventStore, aggregate_ids: Sequence[UUID]
+    ) -> dict[UUID, list[RecordedEvent]]:
+        """Whole streams of several aggregates in one query (an empty list for a new one)."""
+        if isinstance(aggregate_ids, str | bytes) or not isinstance(aggregate_ids, Sequence):
+            raise InvalidArgument("aggregate_ids must be a list of uuid.UUID")
+        streams = list(dict.fromkeys(aggregate_ids))
+        for aggregate_id in streams:
+            require_uuid("aggregate_id", aggregate_id)
+        if not streams:
+            return {}
+        found: dict[UUID, list[Any]] = {s: [] for s in streams}
+        rows = self._rows(
+            "reading streams",
+            f"SELECT {COLUMNS} FROM events WHERE aggregate_id = ANY(%s) "
+            "ORDER BY aggregate_id, version",
+            [streams],
+        )
+        for row in rows:
+            found[row[1]].append(row)
+        for aggregate_id, stream_rows in found.items():
+            check_contiguous(aggregate_id, stream_rows, 1)
+        return {
+            s: [recorded(row, self.registry) for row in stream_rows]
+            for s, stream_rows in found.items()
+        }
+
+    def read_all(
+        self: PostgresEventStore, *, after_position: int = 0, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        """Every event after ``after_position`` in global order, at most ``limit`` of them."""
+        require_int("after_position", after_position, minimum=0)
+        sql = f"SELECT {COLUMNS} FROM events WHERE position > %s ORDER BY position"
+        params: list[Any] = [after_position]
+        if limit is not None:
+            require_int("limit", limit, minimum=1)
+            sql += " LIMIT %s"
+            params.append(limit)
+        rows = self._rows("reading the log", sql, params)
+        check_positions(rows, after_position)
+        return [recorded(row, self.registry) for row in rows]
+
+    def read_events(self: PostgresEventStore, event_ids: Sequence[UUID]) -> list[RecordedEvent]:
+        """The stored events with these ids (any that are stored), in global order."""
+        if isinstance(event_ids, str | bytes) or not isinstance(event_ids, Sequence):
+            raise InvalidArgument("event_ids must be a list of uuid.UUID")
+        for event_id in event_ids:
+            require_uuid("event_ids[...]", event_id)
+        if not event_ids:
+            return []
+        rows = self._rows(
+            "reading events by id",
+            f"SELECT {COLUMNS} FROM events WHERE event_id = ANY(%s) ORDER BY position",
+            [list(event_ids)],
+        )
+        return [recorded(row, self.registry) for row in rows]
+
+    def version_at(self: PostgresEventStore, aggregate_id: UUID, instant: datetime) -> int:
+        """How many of the stream's events were recorded at or before ``instant`` (the stream
+        read in version order up to the first event recorded later)."""
+        require_uuid("aggregate_id", aggregate_id)
+        require_aware("instant", instant)
+        rows = self._rows(
+            "time travel",
+            "SELECT coalesce((SELECT min(version) - 1 FROM events WHERE aggregate_id = %s "
+            "AND recorded_at > %s), (SELECT coalesce(max(version), 0) FROM events "
+            "WHERE aggregate_id = %s))",
+            [aggregate_id, instant, aggregate_id],
+        )
+        return int(rows[0][0])
+
+    def stream_version(self: PostgresEventStore, aggregate_id: UUID) -> int:
+        """The version of the stream's last event (0 when the stream is empty)."""
+        require_uuid("aggregate_id", aggregate_id)
+        rows = self._rows(
+            "reading a stream version",
+            "SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = %s",
+            [aggregate_id],
+        )
+        return int(rows[0][0])
+
+    def head_position(self: PostgresEventStore) -> int:
+        """The global position of the newest event (0 when the store is empty)."""
+        rows = self._rows(
+            "reading the head position", "SELECT coalesce(max(position), 0) FROM events", []
+        )
+        return int(rows[0][0])
