@@ -12,11 +12,42 @@ import os
 
 import pytest
 
+from esbank.eventstore.postgres_server import DSN_VARIABLE, ServerUnavailable, start_throwaway
+
 # Output fields that differ on every run for reasons that are not a change in behaviour.
 UNSTABLE_OUTPUT_KEYS = (
     "application/vnd.jupyter.widget-view+json",  # widgets get a random model_id per run
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+_server = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start this run's one PostgreSQL server, unless ESBANK_PG_DSN names one.
+
+    Its conninfo goes into ESBANK_PG_DSN, so everything the run starts uses it too: the
+    PostgreSQL tests, notebook kernels (nbval, the browser test) and Voilà. When it cannot
+    start, ESBANK_PG_UNAVAILABLE says why (the tests skip with it, or fail under CI)."""
+    global _server
+    if os.environ.get(DSN_VARIABLE) or hasattr(session.config, "workerinput"):
+        return
+    try:
+        _server = start_throwaway()
+    except ServerUnavailable as exc:
+        os.environ["ESBANK_PG_UNAVAILABLE"] = str(exc)
+        return
+    os.environ[DSN_VARIABLE] = _server.conninfo
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop this run's server by its PID."""
+    global _server
+    if _server is not None:
+        os.environ.pop(DSN_VARIABLE, None)
+        _server.stop()
+        _server = None
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -176,3 +176,40 @@ def server_conninfo() -> str:
             _shared = start_throwaway()
             atexit.register(_shared.stop)
         return _shared.conninfo
+
+
+_counter = 0
+
+
+def fresh_database(conninfo: str, prefix: str = "esbank") -> str:
+    """Create a new, empty database on the server at ``conninfo``; return its conninfo.
+
+    The name is ``prefix``, this process's id and a counter, so runs never meet."""
+    global _counter
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    with _shared_lock:
+        _counter += 1
+        name = f"{prefix}_{os.getpid()}_{_counter}"
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        raise ServerUnavailable(
+            f"cannot create a database on the PostgreSQL server ({exc}); the role needs "
+            "CREATEDB, or point ESBANK_PG_DSN at a server where it has it"
+        ) from exc
+    return make_conninfo(conninfo, dbname=name)
+
+
+def drop_database(conninfo: str, server: str | None = None) -> None:
+    """Drop the database ``conninfo`` names (closing any session still on it), connected
+    through ``server`` (default: the same server's ``postgres`` database)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = conninfo_to_dict(conninfo)["dbname"]
+    admin_conninfo = server or make_conninfo(conninfo, dbname="postgres")
+    with psycopg.connect(admin_conninfo, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -161,9 +161,10 @@ def copy_frame(raw: Any, table: str, frame: pd.DataFrame, columns: Sequence[str]
     """COPY the rows of ``frame`` into ``table`` (CSV text; ``None`` is NULL)."""
     names = ", ".join(f'"{c}"' for c in columns)
     text = frame.to_csv(index=False, header=False, na_rep="\\N")
-    with raw.cursor() as cursor, cursor.copy(
-        f"COPY {table} ({names}) FROM STDIN (FORMAT csv, NULL '\\N')"
-    ) as copy:
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy,
+    ):
         copy.write(text)
 
 
