@@ -63,8 +63,7 @@ class Backend:
         conn = store.connection
         if self.is_postgres:
             conn.execute(
-                "ALTER TABLE events ALTER COLUMN payload TYPE TEXT, "
-                "ALTER COLUMN metadata TYPE TEXT"
+                "ALTER TABLE events ALTER COLUMN payload TYPE TEXT, ALTER COLUMN metadata TYPE TEXT"
             )
             return
         conn.execute("DROP INDEX events_aggregate_id")

@@ -102,9 +102,7 @@ def test_exact_int_expected_version(backend: Backend) -> None:
     [(0, 1), (0, 5), (2, 0), (2, 1), (2, 3)],
     ids=lambda v: str(v),
 )
-def test_exact_int_expected_version_conflict(
-    store: SqlStore, existing: int, expected: int
-) -> None:
+def test_exact_int_expected_version_conflict(store: SqlStore, existing: int, expected: int) -> None:
     if existing:
         store.append(A, [OPEN, MoneyDeposited(1)][:existing], expected_version=0)
     before = rows(store)
@@ -484,9 +482,7 @@ BAD_READS: list[tuple[str, Any, str]] = [
 
 
 @pytest.mark.parametrize(("read", "why"), [b[1:] for b in BAD_READS], ids=[b[0] for b in BAD_READS])
-def test_bad_read_arguments_raise_invalid_argument(
-    store: SqlStore, read: Any, why: str
-) -> None:
+def test_bad_read_arguments_raise_invalid_argument(store: SqlStore, read: Any, why: str) -> None:
     store.append(A, [OPEN], expected_version=0)
     with pytest.raises(InvalidArgument) as info:
         read(store)
