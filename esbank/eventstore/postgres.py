@@ -123,11 +123,14 @@ class PostgresEventStore(PostgresReads, PostgresSqlSide):
         new_id: IdFactory | None = None,
         registry: EventRegistry = REGISTRY,
         lock_timeout: float = 10.0,
+        wait_timeout: float = 10.0,
         pool_size: int = 8,
     ) -> None:
         """Connect to the server at ``conninfo`` (a libpq connection string) and create the
         tables if missing. ``lock_timeout`` bounds how long an append waits for the writer lock
-        (then ``StoreLocked``); ``pool_size`` is the most connections the store opens."""
+        (then ``StoreLocked``), ``wait_timeout`` how long a call waits for a connection (the
+        server down, or every connection busy: then ``StoreError``); ``pool_size`` is the most
+        connections the store opens."""
         if not isinstance(conninfo, str):
             raise InvalidArgument(
                 f"conninfo must be a libpq connection string, got {type(conninfo).__name__}"
@@ -137,9 +140,11 @@ class PostgresEventStore(PostgresReads, PostgresSqlSide):
                 f"registry must be an EventRegistry, got {type(registry).__name__}"
             )
         require_seconds("lock_timeout", lock_timeout, maximum=3600)
+        require_seconds("wait_timeout", wait_timeout, maximum=3600)
         self.registry = registry
         self.conninfo = conninfo
         self.lock_timeout = lock_timeout
+        self.wait_timeout = wait_timeout
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
         self._new_id: IdFactory = new_id or uuid.uuid4
         self._user: PostgresSql | None = None
@@ -160,7 +165,7 @@ class PostgresEventStore(PostgresReads, PostgresSqlSide):
             kwargs={"autocommit": True},
             configure=self._configure,
             open=False,
-            timeout=30.0,
+            timeout=wait_timeout,
             name="esbank",
         )
         self._pool.open()
@@ -220,6 +225,12 @@ class PostgresEventStore(PostgresReads, PostgresSqlSide):
         try:
             with self._pool.connection() as raw:
                 yield raw
+        except PoolTimeout as exc:
+            raise StoreError(
+                f"{doing} failed: no connection to PostgreSQL within {self.wait_timeout} s: "
+                "the server is down or unreachable (start it, or check ESBANK_PG_DSN), or "
+                "every one of the store's connections is busy"
+            ) from exc
         except psycopg.errors.UndefinedTable as exc:
             raise UnknownTable(f"{doing} failed: {exc}") from exc
         except psycopg.errors.LockNotAvailable as exc:
@@ -235,11 +246,6 @@ class PostgresEventStore(PostgresReads, PostgresSqlSide):
             ) from exc
         except psycopg.Error as exc:
             raise StoreError(f"{doing} failed: {exc}") from exc
-        except PoolTimeout as exc:
-            raise StoreError(
-                f"{doing} failed: no connection to PostgreSQL within 30 s ({exc}); is the "
-                "server running, and are too many store calls in flight?"
-            ) from exc
 
     @property
     def connection(self) -> PostgresSql:

@@ -49,9 +49,11 @@ class ThrowawayServer:
     pid: int
     directory: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    command: list[str] = field(default_factory=list, repr=False)
+    run_as: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def stop(self) -> None:
-        """Stop the server by its PID (a fast shutdown) and remove its folder."""
+    def shutdown(self) -> None:
+        """Stop the server by its PID (a fast shutdown: open sessions are ended)."""
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGINT)
@@ -61,6 +63,16 @@ class ThrowawayServer:
                 os.kill(self.pid, signal.SIGKILL)
                 self.process.wait(timeout=30)
         self.process = None
+
+    def restart(self, timeout: float = START_TIMEOUT) -> None:
+        """Shut the server down and start it again on the same data (a new PID)."""
+        self.shutdown()
+        _launch(self)
+        _wait_ready(self, timeout)
+
+    def stop(self) -> None:
+        """Stop the server by its PID and remove its folder."""
+        self.shutdown()
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self) -> ThrowawayServer:
@@ -128,13 +140,11 @@ def start_throwaway(*, fsync: bool = False, timeout: float = START_TIMEOUT) -> T
     command = [str(bin_dir / "postgres"), "-D", str(data)]
     for name, value in settings.items():
         command += ["-c", f"{name}={value}"]
-    log = open(directory / "server.log", "wb")  # noqa: SIM115 - the server keeps writing it
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **run_as)
-    log.close()
     server = ThrowawayServer(
-        f"host={directory} port=5432 user=postgres dbname=postgres", process.pid, directory,
-        process,
+        f"host={directory} port=5432 user=postgres dbname=postgres", 0, directory,
+        command=command, run_as=run_as,
     )  # fmt: skip
+    _launch(server)
     try:
         _wait_ready(server, timeout)
     except BaseException:
@@ -142,6 +152,15 @@ def start_throwaway(*, fsync: bool = False, timeout: float = START_TIMEOUT) -> T
         server.stop()
         raise ServerUnavailable(f"the PostgreSQL server did not start: {text}") from None
     return server
+
+
+def _launch(server: ThrowawayServer) -> None:
+    """Start the server process (its output goes to server.log in its folder)."""
+    with open(server.directory / "server.log", "ab") as log:
+        server.process = subprocess.Popen(
+            server.command, stdout=log, stderr=subprocess.STDOUT, **server.run_as
+        )
+    server.pid = server.process.pid
 
 
 def _wait_ready(server: ThrowawayServer, timeout: float) -> None:
