@@ -2,7 +2,7 @@
 and append beside esbank's, the bigserial trap step by step (model, chart, panel), the two
 snapshot policies and the ``append_event`` check."""
 
-from esbank.eventstore.postgres import SCHEMA as EVENTS_DDL
+from esbank.eventstore.postgres_connect import SCHEMA as EVENTS_DDL
 from esbank.eventstore.postgres_snapshots import SNAPSHOT_SCHEMA as SNAPSHOTS_DDL
 from esbank.teach.postgres import checks
 from esbank.teach.postgres.chart import plot_commit_order

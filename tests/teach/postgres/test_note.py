@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 
 from esbank import ConcurrencyConflict
-from esbank.eventstore.postgres import EVENT_COLUMNS
+from esbank.eventstore.postgres_connect import EVENT_COLUMNS
 from esbank.eventstore.postgres_snapshots import SNAPSHOT_SCHEMA
 from esbank.teach.postgres import (
     EVENTS_DDL,
