@@ -8,15 +8,25 @@ either, the error says what to install.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 from typing import Any
 
 from esbank.eventstore.postgres_server import drop_database, fresh_database, server_conninfo
 
 
 def lesson_database(prefix: str = "esbank_nb09") -> str:
-    """The conninfo of a new, empty database for this notebook (raises ``ServerUnavailable``
-    with what to install when no server can be found or started)."""
-    return fresh_database(server_conninfo(), prefix=prefix)
+    """The conninfo of a new, empty database for this notebook, dropped when the kernel exits
+    (raises ``ServerUnavailable`` with what to install when no server can be found or
+    started)."""
+    conninfo = fresh_database(server_conninfo(), prefix=prefix)
+    atexit.register(_drop_quietly, conninfo)
+    return conninfo
+
+
+def _drop_quietly(conninfo: str) -> None:
+    with contextlib.suppress(Exception):  # the server may already be gone at exit
+        drop_lesson_database(conninfo)
 
 
 def drop_lesson_database(conninfo: str) -> None:
