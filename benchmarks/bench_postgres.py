@@ -6,9 +6,9 @@ threads, and the bigserial trap measured with real threads.
    ``Bank.handle``, ``Bank.handle_batch`` and the ``eventsourcing`` library's Application on
    PostgreSQL, each on a fresh database of the same server, interleaved for ``--rounds``
    rounds; medians as ratios against eventsourcing on PostgreSQL, measured in the same run.
-2. ``--threads`` writer threads (own ``Bank`` each, one shared store) deposit into 20
-   accounts: throughput, retries, and a check that no update was lost (every balance equals
-   its opening balance plus the deposits that thread reported, and the log is gap-free).
+2. ``--threads`` writer threads (one shared ``Bank`` and store, as in a server process)
+   deposit into 20 accounts: throughput, retries, and a check that no update was lost (every
+   balance equals its opening balance plus the deposits reported, and the log is gap-free).
 3. The bigserial trap: 4 writer threads insert into a ``bigserial`` table while a reader tails
    it (``position > checkpoint``); then the same with positions handed out under a table lock.
 
@@ -150,8 +150,10 @@ def writer_threads(server: str, threads: int, per_thread: int) -> float:
             attempts: list[int] = []
             lock = threading.Lock()
 
+            bank = Bank(store, max_retries=1_000)  # one Bank per process, as a server has
+
             def write(seed: int) -> None:
-                bank, rng = Bank(store, max_retries=1_000), random.Random(seed)
+                rng = random.Random(seed)
                 for _ in range(per_thread):
                     account, amount = rng.choice(accounts), rng.randint(1, 100)
                     result = bank.handle(DepositMoney(account, amount))

@@ -237,32 +237,36 @@ class PostgresEventStore(PostgresConnections, PostgresReads, PostgresSqlSide):
         )
 
     def _write(self, planned: list[_Planned]) -> list[AppendResult]:
-        """One transaction: take the writer lock, check every expected version, INSERT all
-        rows, NOTIFY, COMMIT."""
+        """One transaction in two round trips (psycopg's pipeline mode): BEGIN, take the writer
+        lock and read the head and versions; then check every expected version, INSERT all
+        rows, NOTIFY and COMMIT. The lock is held for one round trip and the Python between."""
         psycopg = self._psycopg
         streams = list(dict.fromkeys(p.request.aggregate_id for p in planned))
+        committing = False
         with self._using("an append") as raw:
-            raw.execute("BEGIN")
             try:
-                raw.execute("LOCK TABLE events IN EXCLUSIVE MODE")
-                # Stamped under the lock, so recorded_at never goes backwards along positions.
-                recorded_at = self._now()
-                found = raw.execute(_VERSIONS, [streams]).fetchall()
-                versions = {row[0]: int(row[1]) for row in found}
-                head = int(found[0][2])
-                columns, results = _rows(planned, versions, head, recorded_at)
-                raw.execute(_INSERT, columns)
-                raw.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(columns[0][-1])])
+                with raw.pipeline():
+                    raw.execute("BEGIN")
+                    raw.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+                    found = raw.execute(_VERSIONS, [streams]).fetchall()
+                    # Stamped under the lock: recorded_at never goes backwards along positions.
+                    recorded_at = self._now()
+                    versions = {row[0]: int(row[1]) for row in found}
+                    columns, results = _rows(planned, versions, int(found[0][2]), recorded_at)
+                    raw.execute(_INSERT, columns)
+                    raw.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(columns[0][-1])])
+                    committing = True
+                    self._commit(raw)
+            except psycopg.OperationalError as exc:
+                if committing:  # the COMMIT may or may not have happened
+                    raise _CommitLost(exc) from exc
+                raise
             except BaseException as exc:
                 with suppress(psycopg.Error):
                     raw.execute("ROLLBACK")
                 if isinstance(exc, psycopg.errors.UniqueViolation):
                     raise _KeyClash() from exc
                 raise
-            try:
-                self._commit(raw)
-            except psycopg.OperationalError as exc:
-                raise _CommitLost(exc) from exc
             return results
 
     def _commit(self, raw: Any) -> None:
