@@ -1,8 +1,7 @@
 """Reading the PostgreSQL event store: one stream, several streams, the global log, time travel.
 
-Each read is one statement on a pooled connection. Rows are checked for gaps and decoded by
-the same functions as DuckDB's (``duckdb_rows``): the codec and the checks are the store's, not
-the database's.
+Each read is one statement on a pooled connection. Rows are checked for gaps and decoded
+through the codec (``postgres_rows``), with the same errors as every store.
 """
 
 from __future__ import annotations
@@ -14,7 +13,9 @@ from uuid import UUID
 
 from esbank.domain.arguments import require_aware, require_int, require_uuid
 from esbank.domain.errors import InvalidArgument
-from esbank.eventstore.duckdb_rows import COLUMNS, check_contiguous, check_positions, recorded
+from esbank.domain.events import Event
+from esbank.eventstore.duckdb_rows import COLUMNS
+from esbank.eventstore.postgres_rows import check_contiguous, check_positions, recorded
 from esbank.eventstore.types import RecordedEvent
 
 if TYPE_CHECKING:
@@ -47,6 +48,17 @@ class PostgresReads:
         rows = self._rows("reading a stream", sql + " ORDER BY version", params)
         check_contiguous(aggregate_id, rows, from_version)
         return [recorded(row, self.registry) for row in rows]
+
+    def stream_events(
+        self: PostgresEventStore,
+        aggregate_id: UUID,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+    ) -> list[Event]:
+        """Only the domain events of ``read_stream`` (what a replay needs)."""
+        found = self.read_stream(aggregate_id, from_version=from_version, to_version=to_version)
+        return [r.event for r in found]
 
     def read_streams(
         self: PostgresEventStore, aggregate_ids: Sequence[UUID]

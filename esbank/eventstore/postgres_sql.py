@@ -200,11 +200,15 @@ class PostgresSqlSide:
 
     @contextmanager
     def transaction(
-        self: PostgresEventStore, frames: Mapping[str, pd.DataFrame] | None = None
+        self: PostgresEventStore,
+        frames: Mapping[str, pd.DataFrame] | None = None,
+        *,
+        bulk: bool = False,
     ) -> Iterator[PostgresSql]:
         """Run the block in one transaction on a pooled connection: COMMIT at the end,
         ROLLBACK on any error. ``frames`` become temporary tables of those names for the block.
-        Appends made meanwhile commit on their own connection and are never rolled back."""
+        Appends made meanwhile commit on their own connection and are never rolled back.
+        (``bulk`` asks an embedded database for all its cores; the server decides its own.)"""
         with self._using("a read-model transaction") as raw, raw.transaction():
             for name, frame in (frames or {}).items():
                 if not name.isidentifier():

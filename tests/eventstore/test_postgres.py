@@ -337,3 +337,12 @@ def test_the_throwaway_server_runs_as_postgres_without_tcp(backend: Backend) -> 
     assert settings["listen_addresses"] == ""
     assert settings["fsync"] == "off"
     assert "esbank-pg-" in settings["unix_socket_directories"]
+
+
+def test_stream_events_are_the_events_of_read_stream(backend: Backend) -> None:
+    store = backend.store()
+    store.append(A, [OPEN, MoneyDeposited(1), MoneyDeposited(2)], expected_version=0)
+    assert store.stream_events(A) == [r.event for r in store.read_stream(A)]
+    assert store.stream_events(A, from_version=2, to_version=2) == [MoneyDeposited(1)]
+    with store.transaction(bulk=True) as conn:  # accepted; the server picks its own workers
+        assert conn.execute("SELECT count(*) FROM events").fetchall() == [(3,)]
