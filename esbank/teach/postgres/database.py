@@ -14,24 +14,30 @@ from typing import Any
 
 from esbank.eventstore.postgres_server import drop_database, fresh_database, server_conninfo
 
+_servers: dict[str, str] = {}
+"""The server each lesson database was made on (dropping one never looks for a server)."""
+
 
 def lesson_database(prefix: str = "esbank_nb09") -> str:
     """The conninfo of a new, empty database for this notebook, dropped when the kernel exits
     (raises ``ServerUnavailable`` with what to install when no server can be found or
     started)."""
-    conninfo = fresh_database(server_conninfo(), prefix=prefix)
+    server = server_conninfo()
+    conninfo = fresh_database(server, prefix=prefix)
+    _servers[conninfo] = server
     atexit.register(_drop_quietly, conninfo)
     return conninfo
+
+
+def drop_lesson_database(conninfo: str) -> None:
+    """Drop the notebook's database (close every store on it first), through the server it
+    was made on."""
+    drop_database(conninfo, _servers.get(conninfo))
 
 
 def _drop_quietly(conninfo: str) -> None:
     with contextlib.suppress(Exception):  # the server may already be gone at exit
         drop_lesson_database(conninfo)
-
-
-def drop_lesson_database(conninfo: str) -> None:
-    """Drop the notebook's database (close every store on it first)."""
-    drop_database(conninfo, server_conninfo())
 
 
 def connect(conninfo: str) -> Any:
