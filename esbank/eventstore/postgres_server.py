@@ -35,6 +35,10 @@ INSTALL_HINT = (
     "(e.g. ESBANK_PG_DSN='host=/var/run/postgresql dbname=esbank')"
 )
 START_TIMEOUT = 30.0
+PREFIX = "esbank-pg-"
+STALE_AFTER = 600.0
+"""A throwaway folder whose server is gone is removed by the next start after this many
+seconds (a kernel that is killed, as Jupyter kills a kernel's children, never removes its own)."""
 
 
 class ServerUnavailable(StoreError):
@@ -111,7 +115,8 @@ def start_throwaway(*, fsync: bool = False, timeout: float = START_TIMEOUT) -> T
     if bin_dir is None:
         raise ServerUnavailable(f"no PostgreSQL server binaries in {DEBIAN_ROOT}; {INSTALL_HINT}")
     run_as = _as_postgres()
-    directory = Path(tempfile.mkdtemp(prefix="esbank-pg-"))
+    remove_stale_folders()
+    directory = Path(tempfile.mkdtemp(prefix=PREFIX))
     if run_as:
         entry = pwd.getpwnam("postgres")
         os.chown(directory, entry.pw_uid, entry.pw_gid)
@@ -152,6 +157,26 @@ def start_throwaway(*, fsync: bool = False, timeout: float = START_TIMEOUT) -> T
         server.stop()
         raise ServerUnavailable(f"the PostgreSQL server did not start: {text}") from None
     return server
+
+
+def remove_stale_folders(
+    parent: Path | None = None, *, older_than: float = STALE_AFTER
+) -> list[Path]:
+    """Remove throwaway folders left behind: no running server (no ``postmaster.pid``) and
+    untouched for ``older_than`` seconds. Returns what was removed."""
+    removed = []
+    now = time.time()
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            if (folder / "data" / "postmaster.pid").exists():
+                continue
+            if now - folder.stat().st_mtime < older_than:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def _launch(server: ThrowawayServer) -> None:

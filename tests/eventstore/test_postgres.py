@@ -41,6 +41,7 @@ from esbank.eventstore.postgres_server import (
     ServerUnavailable,
     binaries,
     fresh_database,
+    remove_stale_folders,
     start_throwaway,
 )
 
@@ -346,3 +347,17 @@ def test_stream_events_are_the_events_of_read_stream(backend: Backend) -> None:
     assert store.stream_events(A, from_version=2, to_version=2) == [MoneyDeposited(1)]
     with store.transaction(bulk=True) as conn:  # accepted; the server picks its own workers
         assert conn.execute("SELECT count(*) FROM events").fetchall() == [(3,)]
+
+
+def test_a_throwaway_folder_left_behind_is_removed_once_stale(tmp_path: Path) -> None:
+    """Jupyter stops a kernel's children (our server) without the kernel's atexit: the folder
+    stays. The next start removes such folders, never one whose server runs, nor a new one."""
+    gone, running, fresh = (tmp_path / f"esbank-pg-{n}" for n in ("gone", "running", "fresh"))
+    for folder in (gone, running, fresh):
+        (folder / "data").mkdir(parents=True)
+    (running / "data" / "postmaster.pid").write_text("123\n")
+    old = time.time() - 3600
+    for folder in (gone, running):
+        os.utime(folder, (old, old))
+    assert remove_stale_folders(tmp_path) == [gone]
+    assert not gone.exists() and running.exists() and fresh.exists()
