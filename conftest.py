@@ -12,11 +12,42 @@ import os
 
 import pytest
 
+from esbank.eventstore.postgres_server import DSN_VARIABLE, ServerUnavailable, start_throwaway
+
 # Output fields that differ on every run for reasons that are not a change in behaviour.
 UNSTABLE_OUTPUT_KEYS = (
     "application/vnd.jupyter.widget-view+json",  # widgets get a random model_id per run
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+_server = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start this run's one PostgreSQL server, unless ESBANK_PG_DSN names one.
+
+    Its conninfo goes into ESBANK_PG_DSN, so everything the run starts uses it too: the
+    PostgreSQL tests, notebook kernels (nbval, the browser test) and Voilà. When it cannot
+    start, ESBANK_PG_UNAVAILABLE says why (the tests skip with it, or fail under CI)."""
+    global _server
+    if os.environ.get(DSN_VARIABLE) or hasattr(session.config, "workerinput"):
+        return
+    try:
+        _server = start_throwaway()
+    except ServerUnavailable as exc:
+        os.environ["ESBANK_PG_UNAVAILABLE"] = str(exc)
+        return
+    os.environ[DSN_VARIABLE] = _server.conninfo
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop this run's server by its PID."""
+    global _server
+    if _server is not None:
+        os.environ.pop(DSN_VARIABLE, None)
+        _server.stop()
+        _server = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,6 +60,21 @@ def pytest_configure(config: pytest.Config) -> None:
     backend = os.environ.get("MPLBACKEND")
     if running_notebooks and backend and backend != INLINE_BACKEND:
         del os.environ["MPLBACKEND"]
+
+
+POSTGRES_NOTEBOOK = "09_from_duckdb_to_postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server, notebook 09 (under nbval and in the browser) is skipped
+    with the reason, except under CI, where it runs and fails."""
+    why = os.environ.get("ESBANK_PG_UNAVAILABLE")
+    if not why or os.environ.get("CI") == "true":
+        return
+    skip = pytest.mark.skip(reason=f"notebook 09 needs PostgreSQL: {why}")
+    for item in items:
+        if POSTGRES_NOTEBOOK in item.nodeid:
+            item.add_marker(skip)
 
 
 def pytest_collectstart(collector: pytest.Collector) -> None:

@@ -1,7 +1,8 @@
 """esbank: an interactive teaching kit for CQRS and Event Sourcing, one bank account at a time.
 
 Everything a notebook needs is importable from here: the pure domain (events, commands,
-``decide``, ``evolve``, ``replay``), the DuckDB event store and the ``Bank`` command handler.
+``decide``, ``evolve``, ``replay``), the event stores (DuckDB, and PostgreSQL for a server) and the
+``Bank`` command handler.
 """
 
 from esbank.app import (
@@ -87,6 +88,7 @@ from esbank.eventstore import (
     EventStore,
     ExpectedVersion,
     InvalidAppend,
+    PostgresEventStore,
     RecordedEvent,
     StoreError,
     StoreLocked,
@@ -149,6 +151,7 @@ __all__ = [
     "MoneyWithdrawn",
     "NonZeroBalance",
     "OpenAccount",
+    "PostgresEventStore",
     "Projection",
     "Projector",
     "Queries",

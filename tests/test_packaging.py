@@ -72,7 +72,10 @@ def _name(requirement: str) -> str:
 
 
 def _spec(requirement: str) -> str:
-    return re.sub(r"\s+", "", requirement[len(re.match(r"\s*[A-Za-z0-9._-]+", requirement)[0]) :])
+    """The version bounds of a requirement; pip's extras (``psycopg[binary]``) are left out,
+    as conda has none (conda-forge's psycopg brings its own libpq)."""
+    rest = requirement[len(re.match(r"\s*[A-Za-z0-9._-]+", requirement)[0]) :]
+    return re.sub(r"\s+", "", re.sub(r"^\s*\[[^\]]*\]", "", rest))
 
 
 def pyproject_runtime() -> dict[str, str]:
@@ -116,6 +119,7 @@ def test_environment_parser_reads_what_it_should(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert conda_runtime(sample) == {"pandas": ">=2.1", "ruff": ""}
+    assert _spec("psycopg[binary]>=3.2") == _spec("psycopg >= 3.2") == ">=3.2"
 
 
 def test_binder_environment_is_the_same_file() -> None:

@@ -3,6 +3,10 @@
 Each projection's ``apply`` is one or two set-based statements over a batch relation with the
 columns of ``projections.BATCH_COLUMNS``; the same SQL rebuilds a read model from the whole log.
 Queries never touch the ``events`` table or the ``Bank``: that is the CQRS split.
+
+The SQL is DuckDB's; where PostgreSQL's dialect differs (``arg_max``, ``* REPLACE``, HUGEINT,
+``GROUP BY ALL``), a projection picks its statement by the dialect of the connection it is
+handed (``dialect_of``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ from esbank.domain.arguments import (
 from esbank.domain.errors import EsbankError, InvalidArgument
 from esbank.eventstore.errors import UnknownTable
 from esbank.eventstore.protocol import Sql, SqlStore
+
+
+def dialect_of(conn: Sql) -> str:
+    """The SQL dialect of a read-model connection: a PostgreSQL store's connection says
+    ``"postgres"``; a DuckDB connection carries no such attribute and is ``"duckdb"``."""
+    return str(getattr(conn, "dialect", "duckdb"))
 
 
 class AccountBalances:
@@ -70,6 +80,9 @@ class AccountStatement:
         )
 
     def apply(self, conn: Sql, source: str) -> None:
+        if dialect_of(conn) == "postgres":
+            conn.execute(_POSTGRES_STATEMENT.format(source=source))
+            return
         conn.execute(
             f"""
             INSERT INTO account_statement
@@ -99,13 +112,17 @@ class DailyTotals:
     tables = ("daily_totals",)
 
     def create(self, conn: Sql) -> None:
+        money = "NUMERIC" if dialect_of(conn) == "postgres" else "HUGEINT"
         conn.execute(
             "CREATE TABLE IF NOT EXISTS daily_totals (aggregate_id UUID NOT NULL, "
-            "day DATE NOT NULL, deposits HUGEINT NOT NULL, withdrawals HUGEINT NOT NULL, "
+            f"day DATE NOT NULL, deposits {money} NOT NULL, withdrawals {money} NOT NULL, "
             "events BIGINT NOT NULL, PRIMARY KEY (aggregate_id, day))"
         )
 
     def apply(self, conn: Sql, source: str) -> None:
+        if dialect_of(conn) == "postgres":
+            conn.execute(_POSTGRES_DAILY.format(source=source))
+            return
         conn.execute(
             f"""
             INSERT INTO daily_totals
@@ -122,6 +139,34 @@ class DailyTotals:
                 events = daily_totals.events + excluded.events
             """
         )
+
+
+# PostgreSQL's spelling of the two statements above whose DuckDB SQL it does not speak.
+_POSTGRES_STATEMENT = """
+    INSERT INTO account_statement
+    WITH batch AS (SELECT position, CAST(aggregate_id AS UUID) AS aggregate_id, version,
+                          recorded_at, event_type, change FROM {source}),
+         before AS (SELECT DISTINCT ON (aggregate_id) aggregate_id, balance
+                    FROM account_statement
+                    WHERE aggregate_id IN (SELECT aggregate_id FROM batch)
+                    ORDER BY aggregate_id, version DESC)
+    SELECT b.aggregate_id, b.version, b.position, b.recorded_at, b.event_type, b.change,
+           CAST(coalesce(p.balance, 0) + sum(b.change) OVER (
+               PARTITION BY b.aggregate_id ORDER BY b.version) AS BIGINT)
+    FROM batch b LEFT JOIN before p USING (aggregate_id)
+"""
+_POSTGRES_DAILY = """
+    INSERT INTO daily_totals
+    SELECT CAST(aggregate_id AS UUID), CAST(recorded_at AS DATE),
+           sum(CASE WHEN event_type = 'MoneyDeposited' THEN CAST(change AS NUMERIC) ELSE 0 END),
+           sum(CASE WHEN event_type = 'MoneyWithdrawn' THEN -CAST(change AS NUMERIC) ELSE 0 END),
+           count(*)
+    FROM {source} GROUP BY 1, 2
+    ON CONFLICT (aggregate_id, day) DO UPDATE SET
+        deposits = daily_totals.deposits + excluded.deposits,
+        withdrawals = daily_totals.withdrawals + excluded.withdrawals,
+        events = daily_totals.events + excluded.events
+"""
 
 
 def standard_projections() -> list[AccountBalances | AccountStatement | DailyTotals]:

@@ -1,4 +1,5 @@
-"""The event store: the append-only log, its codec, the SQL seam and the DuckDB implementation."""
+"""The event store: the append-only log, its codec, the SQL seam, and two implementations:
+DuckDB (embedded, the default) and PostgreSQL (a server; psycopg is imported when it is used)."""
 
 from esbank.eventstore.codec import EVENT_CLASSES, REGISTRY, EventRegistry, decode, encode
 from esbank.eventstore.duckdb_store import DuckDBEventStore
@@ -13,6 +14,8 @@ from esbank.eventstore.errors import (
     UnknownTable,
     UnsupportedSchemaVersion,
 )
+from esbank.eventstore.postgres import PostgresEventStore
+from esbank.eventstore.postgres_snapshots import PostgresSnapshotStore
 from esbank.eventstore.protocol import BulkLoad, EventStore, SnapshotStore, Sql, SqlStore
 from esbank.eventstore.snapshot_store import DuckDBSnapshotStore
 from esbank.eventstore.types import (
@@ -44,6 +47,8 @@ __all__ = [
     "EventStore",
     "ExpectedVersion",
     "InvalidAppend",
+    "PostgresEventStore",
+    "PostgresSnapshotStore",
     "RecordedEvent",
     "SnapshotStore",
     "Sql",

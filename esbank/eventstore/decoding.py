@@ -290,13 +290,23 @@ class LazyIds(Sequence[UUID]):
         return UUID(self._texts[i])
 
 
-def log_frame(data: dict[str, np.ndarray], registry: EventRegistry) -> pd.DataFrame:
+def log_frame(
+    data: dict[str, np.ndarray], registry: EventRegistry, after_position: int
+) -> pd.DataFrame:
     """Rows read as ``position, aggregate_id`` (text)``, version, event_type, schema_version,
     recorded_at, payload`` as one DataFrame of decoded events: ``event`` is the current type
     name (``event_type`` stays as stored), and the payload is replaced by one column per name
-    in ``FIELD_COLUMNS``."""
+    in ``FIELD_COLUMNS``. The rows must follow ``after_position`` without a gap
+    (``CorruptEvent`` otherwise)."""
     positions, versions = data["position"].tolist(), data["version"].tolist()
     aggregates = data["aggregate_id"].tolist()
+    gap = first_break(positions, after_position + 1)
+    if gap is not None:
+        at = where(positions[gap], UUID(aggregates[gap]), versions[gap])
+        raise CorruptEvent(
+            f"the global log has a gap: position {after_position + 1 + gap} is missing "
+            f"before {at}; the log was edited outside the store"
+        )
     events = decode_events(
         data["event_type"].tolist(),
         data["schema_version"].tolist(),

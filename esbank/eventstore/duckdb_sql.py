@@ -19,8 +19,8 @@ import pandas as pd
 
 from esbank.domain.errors import InvalidArgument
 from esbank.domain.events import EVENT_TYPES
+from esbank.eventstore.bulk import bulk_types, check_event_frame
 from esbank.eventstore.codec import EventRegistry, where
-from esbank.eventstore.decoding import FIELD_COLUMNS
 from esbank.eventstore.duckdb_rows import COLUMN_NAMES, COLUMNS
 from esbank.eventstore.errors import CorruptEvent, InvalidAppend, StoreError
 
@@ -80,31 +80,8 @@ NAMED: dict[str, str] = {
 }
 
 
-EVENT_FRAME_COLUMNS = [
-    "position",
-    "aggregate_id_high",
-    "aggregate_id_low",
-    "version",
-    "event_id_high",
-    "event_id_low",
-    "event_type",
-    "recorded_at",
-    "metadata",
-    *FIELD_COLUMNS,
-]
-
-
 def _uuid_from_halves(column: str) -> str:
     return f"CAST((CAST({column}_high AS UHUGEINT) << 64) | {column}_low AS UUID)"
-
-
-def bulk_types(registry: EventRegistry) -> set[str]:
-    """The event types a bulk load can write: those whose fields have a column."""
-    return {
-        name
-        for name, cls in registry.classes.items()
-        if {f.name for f in dataclasses.fields(cls)} <= set(FIELD_COLUMNS)
-    }
 
 
 def _payload_sql(registry: EventRegistry) -> str:
@@ -129,14 +106,7 @@ class DuckDBBulkLoad:
         unsigned 64-bit halves, ``recorded_at`` in UTC, ``metadata`` JSON text, one column per
         event field) with one statement: DuckDB writes each payload at the type's current
         schema version. The rows must be valid events; a bulk load trusts its caller."""
-        if list(frame.columns) != EVENT_FRAME_COLUMNS:
-            raise InvalidAppend(f"insert_events takes the columns {EVENT_FRAME_COLUMNS}")
-        loadable = bulk_types(self._registry)
-        others = sorted(set(frame["event_type"]) - loadable)
-        if others:
-            raise InvalidAppend(
-                f"a bulk load writes only {sorted(loadable)}, not {others}: append the others"
-            )
+        check_event_frame(frame, self._registry)
         versions = " ".join(
             f"WHEN '{name}' THEN {cls.schema_version}"
             for name, cls in sorted(self._registry.classes.items())

@@ -8,7 +8,6 @@ directly; the reference here reads the events through the store (``read_all``) a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from uuid import UUID
 
 import pandas as pd
 import pytest
+from backends import Backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +34,7 @@ from esbank import (
     WithdrawMoney,
 )
 from esbank.app.audit import balance_changes, daily_closing_balances, deposits_over
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import StepClock
 
 START = datetime(2026, 1, 5, 20, 0, tzinfo=UTC)  # late evening: a few steps cross midnight
@@ -46,13 +47,12 @@ Z = UUID("00000000-0000-4000-8000-00000000000a")
 
 
 @pytest.fixture
-def store() -> Iterator[DuckDBEventStore]:
-    with DuckDBEventStore(clock=StepClock(START, HOURS_5)) as s:
-        yield s
+def store(backend: Backend) -> SqlStore:
+    return backend.store(clock=StepClock(START, HOURS_5))
 
 
 @pytest.fixture
-def bank(store: DuckDBEventStore) -> Bank:
+def bank(store: SqlStore) -> Bank:
     """Four accounts over four days; every command is one event, five hours after the last."""
     bank = Bank(store)
     for command in [
@@ -76,7 +76,7 @@ def bank(store: DuckDBEventStore) -> Bank:
 
 
 def python_deposits(
-    store: DuckDBEventStore, amount: int, start: datetime | None, end: datetime | None
+    store: SqlStore, amount: int, start: datetime | None, end: datetime | None
 ) -> list[tuple[int, UUID, int, int, datetime]]:
     return [
         (r.position, r.aggregate_id, r.version, r.event.amount, r.recorded_at)
@@ -97,16 +97,14 @@ def frame_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
 
 # -- deposits_over ---------------------------------------------------------------------------
 @pytest.mark.parametrize("amount", [-1, 0, 1, 500, 999, 1_000, 1_001, 2_000, INT64_MAX, 2**70])
-def test_deposits_over_an_amount_is_strict(
-    store: DuckDBEventStore, bank: Bank, amount: int
-) -> None:
+def test_deposits_over_an_amount_is_strict(store: SqlStore, bank: Bank, amount: int) -> None:
     frame = deposits_over(store, amount)
     assert list(frame.columns) == ["position", "aggregate_id", "version", "amount", "recorded_at"]
     assert frame_rows(frame) == python_deposits(store, amount, None, None)
     assert (frame["amount"] > amount).all()
 
 
-def test_deposits_over_the_fixture(store: DuckDBEventStore, bank: Bank) -> None:
+def test_deposits_over_the_fixture(store: SqlStore, bank: Bank) -> None:
     frame = deposits_over(store, 1_000)
     # 1_000 itself is not "over" 1_000; opening balances and withdrawals are no deposits.
     assert frame["amount"].tolist() == [1_001, 2_000, 1_000_000]
@@ -121,7 +119,7 @@ def test_deposits_over_the_fixture(store: DuckDBEventStore, bank: Bank) -> None:
     assert first.tzinfo is not None
 
 
-def deposit_times(store: DuckDBEventStore) -> list[datetime]:
+def deposit_times(store: SqlStore) -> list[datetime]:
     return [r.recorded_at for r in store.read_all() if isinstance(r.event, MoneyDeposited)]
 
 
@@ -130,7 +128,7 @@ def deposit_times(store: DuckDBEventStore) -> list[datetime]:
     [(None, None), (0, None), (2, None), (None, 2), (None, 0), (1, 4), (3, 3), (4, 1), (6, None)],
 )
 def test_deposits_over_a_window_start_inclusive_end_exclusive(
-    store: DuckDBEventStore, bank: Bank, start_index: int | None, end_index: int | None
+    store: SqlStore, bank: Bank, start_index: int | None, end_index: int | None
 ) -> None:
     times = deposit_times(store)  # the window edges sit exactly on recorded deposits
     start = None if start_index is None else times[start_index]
@@ -146,7 +144,7 @@ def test_deposits_over_a_window_start_inclusive_end_exclusive(
         assert frame.empty
 
 
-def test_deposits_over_a_window_given_in_another_zone(store: DuckDBEventStore, bank: Bank) -> None:
+def test_deposits_over_a_window_given_in_another_zone(store: SqlStore, bank: Bank) -> None:
     times = deposit_times(store)
     eastern = datetime.fromisoformat("2026-01-06T00:00:00-05:00")  # = 05:00 UTC
     assert eastern == START + 9 * timedelta(hours=1)
@@ -155,7 +153,7 @@ def test_deposits_over_a_window_given_in_another_zone(store: DuckDBEventStore, b
     assert not frame.empty
 
 
-def test_deposits_over_an_empty_log(store: DuckDBEventStore) -> None:
+def test_deposits_over_an_empty_log(store: SqlStore) -> None:
     frame = deposits_over(store, 0)
     assert frame.empty
     assert list(frame.columns) == ["position", "aggregate_id", "version", "amount", "recorded_at"]
@@ -179,7 +177,7 @@ def test_deposits_over_an_empty_log(store: DuckDBEventStore) -> None:
     ids=repr,
 )
 def test_deposits_over_refuses_bad_arguments(
-    store: DuckDBEventStore, bank: Bank, kwargs: dict[str, Any], why: str
+    store: SqlStore, bank: Bank, kwargs: dict[str, Any], why: str
 ) -> None:
     with pytest.raises(InvalidArgument, match=why):
         deposits_over(store, **kwargs)
@@ -203,7 +201,7 @@ def daily_rows(frame: pd.DataFrame) -> list[tuple[date, int, int]]:
 
 @pytest.mark.parametrize("account", [A, B, C, Z])
 def test_daily_closing_balances_equal_the_history_grouped_by_utc_day(
-    bank: Bank, store: DuckDBEventStore, account: UUID
+    bank: Bank, store: SqlStore, account: UUID
 ) -> None:
     frame = daily_closing_balances(store, account)
     assert list(frame.columns) == ["day", "closing_balance", "events"]
@@ -212,7 +210,7 @@ def test_daily_closing_balances_equal_the_history_grouped_by_utc_day(
     assert daily_rows(frame) == python_daily(bank, account)
 
 
-def test_daily_closing_balances_of_the_fixture(bank: Bank, store: DuckDBEventStore) -> None:
+def test_daily_closing_balances_of_the_fixture(bank: Bank, store: SqlStore) -> None:
     # C: 5th 20:00 open 1000 | 6th 11:00 +1000 | 7th 02:00 -1500, 17:00 +2000 | 8th 13:00 +1m
     assert daily_rows(daily_closing_balances(store, C)) == [
         (date(2026, 1, 5), 1_000, 1),
@@ -223,7 +221,7 @@ def test_daily_closing_balances_of_the_fixture(bank: Bank, store: DuckDBEventSto
     assert [d for d, _, _ in daily_rows(daily_closing_balances(store, Z))] == [date(2026, 1, 8)]
 
 
-def test_a_day_ends_at_midnight_utc() -> None:
+def test_a_day_ends_at_midnight_utc(backend: Backend) -> None:
     stamps = iter(
         [
             datetime(2026, 3, 1, 0, 0, tzinfo=UTC),
@@ -233,7 +231,7 @@ def test_a_day_ends_at_midnight_utc() -> None:
             datetime.fromisoformat("2026-03-04T01:00:00+02:00"),
         ]
     )
-    with DuckDBEventStore(clock=lambda: next(stamps)) as store:
+    with backend.fresh(clock=lambda: next(stamps)) as store:
         bank = Bank(store)
         bank.handle(OpenAccount(A, "Ada", 1))
         bank.handle(DepositMoney(A, 2))
@@ -247,14 +245,14 @@ def test_a_day_ends_at_midnight_utc() -> None:
         assert daily_rows(daily_closing_balances(store, A)) == python_daily(bank, A)
 
 
-def test_daily_closing_balances_of_an_unknown_account(store: DuckDBEventStore, bank: Bank) -> None:
+def test_daily_closing_balances_of_an_unknown_account(store: SqlStore, bank: Bank) -> None:
     frame = daily_closing_balances(store, UUID(int=0xDEAD))
     assert frame.empty
     assert list(frame.columns) == ["day", "closing_balance", "events"]
 
 
 @pytest.mark.parametrize("bad", [str(A), A.int, None], ids=repr)
-def test_daily_closing_balances_needs_a_uuid(store: DuckDBEventStore, bad: object) -> None:
+def test_daily_closing_balances_needs_a_uuid(store: SqlStore, bad: object) -> None:
     with pytest.raises(InvalidArgument, match=r"account_id must be a uuid\.UUID"):
         daily_closing_balances(store, bad)  # type: ignore[arg-type]
 
@@ -289,7 +287,7 @@ def change_rows(frame: pd.DataFrame) -> list[tuple[UUID, int, int, int, int]]:
     return [(a, int(c), int(i), int(o), int(b)) for a, c, i, o, b in frame.itertuples(index=False)]
 
 
-def test_balance_changes_equal_python_sums(bank: Bank, store: DuckDBEventStore) -> None:
+def test_balance_changes_equal_python_sums(bank: Bank, store: SqlStore) -> None:
     frame = balance_changes(store)
     assert list(frame.columns) == [
         "aggregate_id",
@@ -306,7 +304,7 @@ def test_balance_changes_equal_python_sums(bank: Bank, store: DuckDBEventStore) 
         assert balance == bank.load(account).balance
 
 
-def test_balance_changes_of_the_fixture(bank: Bank, store: DuckDBEventStore) -> None:
+def test_balance_changes_of_the_fixture(bank: Bank, store: SqlStore) -> None:
     rows = {row[0]: row[1:] for row in change_rows(balance_changes(store))}
     assert rows[A] == (3, 1_501, 1_501, 0)  # open with 0 and close are no changes
     assert rows[B] == (3, 1_250, 0, 1_250)
@@ -314,7 +312,7 @@ def test_balance_changes_of_the_fixture(bank: Bank, store: DuckDBEventStore) -> 
     assert rows[Z] == (1, 7, 0, 7)
 
 
-def test_balance_changes_of_an_empty_log(store: DuckDBEventStore) -> None:
+def test_balance_changes_of_an_empty_log(store: SqlStore) -> None:
     frame = balance_changes(store)
     assert frame.empty
     assert "money_in" in frame.columns

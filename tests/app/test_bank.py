@@ -1,15 +1,17 @@
-"""``Bank``: command handling, loading, time travel, history and retries on conflict."""
+"""``Bank``: command handling, loading, time travel, history and retries on conflict (both
+backends)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
 import pandas as pd
 import pytest
+from backends import Backend
 from support import rows
 
 from esbank import (
@@ -26,7 +28,6 @@ from esbank import (
     CommandResult,
     ConcurrencyConflict,
     DepositMoney,
-    DuckDBEventStore,
     Event,
     InsufficientFunds,
     InvalidArgument,
@@ -38,6 +39,7 @@ from esbank import (
     WithdrawMoney,
     replay,
 )
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import SequentialIds, StepClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -47,13 +49,12 @@ UNKNOWN = UUID(int=0xDEAD)
 
 
 @pytest.fixture
-def store() -> Iterator[DuckDBEventStore]:
-    with DuckDBEventStore(clock=StepClock(START, MINUTE)) as s:
-        yield s
+def store(backend: Backend) -> SqlStore:
+    return backend.store(clock=StepClock(START, MINUTE))
 
 
 @pytest.fixture
-def bank(store: DuckDBEventStore) -> Bank:
+def bank(store: SqlStore) -> Bank:
     return Bank(store, new_id=SequentialIds())
 
 
@@ -94,7 +95,7 @@ def test_handle_returns_version_and_global_position(bank: Bank) -> None:
     assert bank.load(bob).balance == 7
 
 
-def test_handle_open_account_command_with_own_id(bank: Bank, store: DuckDBEventStore) -> None:
+def test_handle_open_account_command_with_own_id(bank: Bank, store: SqlStore) -> None:
     account = UUID(int=0x0A)
     result = bank.handle(OpenAccount(account, "Ada", 5))
     assert (result.aggregate_id, result.new_version) == (account, 1)
@@ -121,7 +122,7 @@ def test_handle_open_account_command_with_own_id(bank: Bank, store: DuckDBEventS
     ],
 )
 def test_a_rule_violation_raises_and_writes_nothing(
-    bank: Bank, store: DuckDBEventStore, command: Callable[[UUID], Any], error: type[Exception]
+    bank: Bank, store: SqlStore, command: Callable[[UUID], Any], error: type[Exception]
 ) -> None:
     account = bank.open_account("Ada", 100).aggregate_id
     before = rows(store)
@@ -132,7 +133,7 @@ def test_a_rule_violation_raises_and_writes_nothing(
     assert store.stream_version(UNKNOWN) == 0
 
 
-def test_a_closed_account_refuses_commands(bank: Bank, store: DuckDBEventStore) -> None:
+def test_a_closed_account_refuses_commands(bank: Bank, store: SqlStore) -> None:
     account = bank.open_account("Ada").aggregate_id
     bank.handle(CloseAccount(account))
     head = store.head_position()
@@ -154,9 +155,7 @@ def test_insufficient_funds_carries_balance_and_request(bank: Bank) -> None:
     [None, "deposit", MoneyDeposited(5), {"account_id": FIRST_ID, "amount": 5}],
     ids=repr,
 )
-def test_handle_refuses_non_commands(
-    bank: Bank, store: DuckDBEventStore, not_a_command: object
-) -> None:
+def test_handle_refuses_non_commands(bank: Bank, store: SqlStore, not_a_command: object) -> None:
     with pytest.raises(InvalidCommand, match="expected one of OpenAccount"):
         bank.handle(not_a_command)  # type: ignore[arg-type]
     assert store.head_position() == 0
@@ -187,7 +186,7 @@ def test_load_as_of_version(bank: Bank, ada: UUID) -> None:
     assert [bank.load(ada, as_of_version=v).version for v in (1, 2, 3, 4)] == [1, 2, 3, 4]
 
 
-def test_load_as_of_time(bank: Bank, store: DuckDBEventStore, ada: UUID) -> None:
+def test_load_as_of_time(bank: Bank, store: SqlStore, ada: UUID) -> None:
     times = [r.recorded_at for r in store.read_stream(ada)]
     assert times == [START, START + 2 * MINUTE, START + 3 * MINUTE, START + 4 * MINUTE]
     assert bank.load(ada, as_of=START).balance == 100  # "at or before" includes the instant
@@ -243,7 +242,7 @@ def test_load_and_history_need_a_uuid(bank: Bank, ada: UUID, bad_id: object) -> 
         bank.history(bad_id)  # type: ignore[arg-type]
 
 
-def test_history(bank: Bank, store: DuckDBEventStore, ada: UUID) -> None:
+def test_history(bank: Bank, store: SqlStore, ada: UUID) -> None:
     bank.handle(WithdrawMoney(ada, 125))
     bank.handle(CloseAccount(ada))
     frame = bank.history(ada)
@@ -288,7 +287,7 @@ def test_history_handles_int64_balances(bank: Bank) -> None:
 class InterferingStore:
     """Delegates to a real store; before chosen appends, another writer appends first."""
 
-    def __init__(self, real: DuckDBEventStore, rival: Callable[[], object], times: int) -> None:
+    def __init__(self, real: SqlStore, rival: Callable[[], object], times: int) -> None:
         self.real = real
         self.rival = rival
         self.times = times
@@ -318,11 +317,11 @@ class InterferingStore:
         return getattr(self.real, name)
 
 
-def _rival_withdraws(store: DuckDBEventStore, account: UUID, amount: int) -> Callable[[], object]:
+def _rival_withdraws(store: SqlStore, account: UUID, amount: int) -> Callable[[], object]:
     return lambda: store.append(account, [MoneyWithdrawn(amount)], expected_version=ANY)
 
 
-def test_retry_redecides_against_fresh_state(store: DuckDBEventStore) -> None:
+def test_retry_redecides_against_fresh_state(store: SqlStore) -> None:
     account = Bank(store).open_account("Ada", 100).aggregate_id
     wrapped = InterferingStore(store, _rival_withdraws(store, account, 30), times=1)
     bank = Bank(wrapped)
@@ -340,7 +339,7 @@ def test_retry_redecides_against_fresh_state(store: DuckDBEventStore) -> None:
     assert [r.position for r in store.read_all()] == [1, 2, 3]
 
 
-def test_retry_can_rightly_refuse(store: DuckDBEventStore) -> None:
+def test_retry_can_rightly_refuse(store: SqlStore) -> None:
     account = Bank(store).open_account("Ada", 100).aggregate_id
     wrapped = InterferingStore(store, _rival_withdraws(store, account, 50), times=1)
     bank = Bank(wrapped)
@@ -355,9 +354,7 @@ def test_retry_can_rightly_refuse(store: DuckDBEventStore) -> None:
 
 
 @pytest.mark.parametrize("max_retries", [0, 1, 3])
-def test_retries_exhausted_raise_concurrency_conflict(
-    store: DuckDBEventStore, max_retries: int
-) -> None:
+def test_retries_exhausted_raise_concurrency_conflict(store: SqlStore, max_retries: int) -> None:
     account = Bank(store).open_account("Ada", 1000).aggregate_id
     wrapped = InterferingStore(store, _rival_withdraws(store, account, 1), times=10**6)
     bank = Bank(wrapped, max_retries=max_retries)
@@ -370,7 +367,7 @@ def test_retries_exhausted_raise_concurrency_conflict(
     assert events == [AccountOpened("Ada", 1000)] + [MoneyWithdrawn(1)] * (max_retries + 1)
 
 
-def test_default_max_retries_is_three(store: DuckDBEventStore) -> None:
+def test_default_max_retries_is_three(store: SqlStore) -> None:
     assert Bank(store).max_retries == 3
     account = Bank(store).open_account("Ada", 1000).aggregate_id
     wrapped = InterferingStore(store, _rival_withdraws(store, account, 1), times=3)
@@ -381,12 +378,12 @@ def test_default_max_retries_is_three(store: DuckDBEventStore) -> None:
 
 # -- construction ----------------------------------------------------------------------------
 @pytest.mark.parametrize("bad", [-1, True, "3", 2.0, None], ids=repr)
-def test_max_retries_must_be_a_non_negative_int(store: DuckDBEventStore, bad: object) -> None:
+def test_max_retries_must_be_a_non_negative_int(store: SqlStore, bad: object) -> None:
     with pytest.raises(InvalidArgument, match="max_retries must be an int >= 0"):
         Bank(store, max_retries=bad)  # type: ignore[arg-type]
 
 
-def test_new_id_must_be_callable_and_return_uuids(store: DuckDBEventStore) -> None:
+def test_new_id_must_be_callable_and_return_uuids(store: SqlStore) -> None:
     with pytest.raises(InvalidArgument, match="new_id must be a callable"):
         Bank(store, new_id="uuid4")  # type: ignore[arg-type]
     bank = Bank(store, new_id=lambda: "not-a-uuid")  # type: ignore[arg-type,return-value]
@@ -395,6 +392,6 @@ def test_new_id_must_be_callable_and_return_uuids(store: DuckDBEventStore) -> No
     assert store.head_position() == 0
 
 
-def test_load_equals_the_pure_fold(bank: Bank, store: DuckDBEventStore, ada: UUID) -> None:
+def test_load_equals_the_pure_fold(bank: Bank, store: SqlStore, ada: UUID) -> None:
     events = [r.event for r in store.read_stream(ada)]
     assert bank.load(ada) == replay(events, account_id=ada)

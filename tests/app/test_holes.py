@@ -20,6 +20,7 @@ from uuid import UUID
 
 import duckdb
 import pytest
+from backends import Backend
 from support import rows
 
 import esbank
@@ -46,6 +47,7 @@ from esbank import (
     standard_projections,
 )
 from esbank.app import seeding as seeding_module
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import SequentialIds, StepClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -62,11 +64,17 @@ def store() -> Iterator[DuckDBEventStore]:
         yield s
 
 
-def positions(store: DuckDBEventStore) -> list[int]:
+@pytest.fixture
+def any_store(backend: Backend) -> SqlStore:
+    """A store on either backend, for the holes both must close."""
+    return backend.store(clock=StepClock(START), new_id=SequentialIds(prefix=0xE))
+
+
+def positions(store: SqlStore) -> list[int]:
     return [r[0] for r in rows(store)]
 
 
-def gap_free(store: DuckDBEventStore) -> bool:
+def gap_free(store: SqlStore) -> bool:
     found = positions(store)
     return found == list(range(1, len(found) + 1))
 
@@ -131,15 +139,16 @@ def test_an_interrupted_seed_writes_what_an_uninterrupted_one_writes(
 
 
 # -- 2. two projector runners --------------------------------------------------------------------
-def read_models(store: DuckDBEventStore) -> dict[str, list[tuple[Any, ...]]]:
+def read_models(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
     return {
-        t: store.connection.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        t: sorted(store.connection.execute(f"SELECT * FROM {t}").fetchall())
         for t in ("account_balances", "account_statement", "daily_totals")
     }
 
 
-def rebuilt(store: DuckDBEventStore) -> dict[str, list[tuple[Any, ...]]]:
-    with new_store() as fresh:
+def rebuilt(store: SqlStore, backend: Backend) -> dict[str, list[tuple[Any, ...]]]:
+    """The read models rebuilt set-based from a copy of the log, on the same backend."""
+    with backend.fresh() as fresh:
         fresh.copy_in(store.read_all())
         projector = Projector(fresh, standard_projections())
         for name in ("balances", "statement", "daily_totals"):
@@ -147,7 +156,7 @@ def rebuilt(store: DuckDBEventStore) -> dict[str, list[tuple[Any, ...]]]:
         return read_models(fresh)
 
 
-def small_history(store: DuckDBEventStore) -> Bank:
+def small_history(store: SqlStore) -> Bank:
     bank = Bank(store, new_id=SequentialIds())
     bank.handle(OpenAccount(A, "Ann", 1_000))
     bank.handle(OpenAccount(B, "Bob", 0))
@@ -157,8 +166,9 @@ def small_history(store: DuckDBEventStore) -> Bank:
 
 
 def test_a_second_projector_between_read_and_apply_does_not_apply_a_batch_twice(
-    store: DuckDBEventStore, monkeypatch: pytest.MonkeyPatch
+    backend: Backend, any_store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    store = any_store
     small_history(store)
     first = Projector(store, standard_projections(), batch_size=5)
     second = Projector(store, standard_projections(), batch_size=5)
@@ -177,40 +187,40 @@ def test_a_second_projector_between_read_and_apply_does_not_apply_a_batch_twice(
     monkeypatch.setattr(store, "read_log_frame", read_then_race)
     first.run()
     assert raced
-    assert read_models(store) == rebuilt(store)
+    assert read_models(store) == rebuilt(store, backend)
     balances = store.query("SELECT balance FROM account_balances ORDER BY aggregate_id")
     assert balances["balance"].tolist() == [1_000 + 101 + 103 + 105 + 107 + 109, 500 + 20]
 
 
-def test_projector_runners_on_threads_and_objects_equal_a_rebuild(tmp_path: Path) -> None:
-    path = tmp_path / "runners.duckdb"
-    with new_store(path) as store, DuckDBEventStore(path) as other:
-        bank = small_history(store)
-        runners = [
-            Projector(s, standard_projections(), batch_size=3) for s in (store, store, other, other)
-        ]
-        errors: list[BaseException] = []
+def test_projector_runners_on_threads_and_objects_equal_a_rebuild(backend: Backend) -> None:
+    store = backend.store(clock=StepClock(START), new_id=SequentialIds(prefix=0xE))
+    other = backend.store()
+    bank = small_history(store)
+    runners = [
+        Projector(s, standard_projections(), batch_size=3) for s in (store, store, other, other)
+    ]
+    errors: list[BaseException] = []
 
-        def work(projector: Projector) -> None:
-            try:
-                for _ in range(20):
-                    projector.run()
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+    def work(projector: Projector) -> None:
+        try:
+            for _ in range(20):
+                projector.run()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
 
-        def write() -> None:
-            for i in range(60):
-                bank.handle(DepositMoney(A, 1 + i))
+    def write() -> None:
+        for i in range(60):
+            bank.handle(DepositMoney(A, 1 + i))
 
-        threads = [threading.Thread(target=work, args=(r,)) for r in runners]
-        threads.append(threading.Thread(target=write))
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
-        runners[0].run()
-        assert read_models(store) == rebuilt(store)
+    threads = [threading.Thread(target=work, args=(r,)) for r in runners]
+    threads.append(threading.Thread(target=write))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    runners[0].run()
+    assert read_models(store) == rebuilt(store, backend)
 
 
 # -- 3. a failed snapshot save after a stored command -----------------------------------------
@@ -247,8 +257,9 @@ def test_a_closed_snapshot_connection_does_not_fail_a_stored_command(tmp_path: P
 
 # -- 4. appends and a user's transaction that is rolled back -----------------------------------
 def test_a_rolled_back_user_transaction_does_not_take_an_accepted_command_with_it(
-    store: DuckDBEventStore,
+    any_store: SqlStore,
 ) -> None:
+    store = any_store
     bank = Bank(store, new_id=SequentialIds())
     bank.handle(OpenAccount(A, "Ann", 100))
     conn = store.connection
@@ -264,8 +275,9 @@ def test_a_rolled_back_user_transaction_does_not_take_an_accepted_command_with_i
 
 
 def test_a_projection_that_commands_and_fails_loses_no_accepted_command(
-    store: DuckDBEventStore,
+    any_store: SqlStore,
 ) -> None:
+    store = any_store
     bank = Bank(store, new_id=SequentialIds())
     bank.handle(OpenAccount(A, "Ann", 100))
 
@@ -501,7 +513,7 @@ def test_a_payload_with_a_duplicated_key_is_refused_by_every_reader(
         projector.rebuild_set_based("balances")
 
 
-def test_recorded_at_follows_position_with_several_writer_threads(tmp_path: Path) -> None:
+def test_recorded_at_follows_position_with_several_writer_threads(backend: Backend) -> None:
     ticks = iter(range(10**9))
     lock = threading.Lock()
 
@@ -510,7 +522,7 @@ def test_recorded_at_follows_position_with_several_writer_threads(tmp_path: Path
             tick = next(ticks)
         return START + timedelta(microseconds=tick)
 
-    with DuckDBEventStore(tmp_path / "t.duckdb", clock=clock) as store:
+    with backend.store(clock=clock) as store:
         accounts = [UUID(int=0x900 + i) for i in range(4)]
         bank = Bank(store)
         for a in accounts:

@@ -1,16 +1,17 @@
-"""Idempotency keys: a retried command returns its original result and writes nothing."""
+"""Idempotency keys: a retried command returns its original result and writes nothing (both
+backends)."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 import pytest
+from backends import Backend
 from support import rows
 
 from esbank import (
     Bank,
     DepositMoney,
-    DuckDBEventStore,
     DuplicateEventId,
     InvalidArgument,
     OpenAccount,
@@ -23,8 +24,8 @@ KEY, OTHER = UUID(int=0x1DE0), UUID(int=0x1DE1)
 
 
 @pytest.fixture
-def bank() -> Bank:
-    bank = Bank(DuckDBEventStore(), new_id=SequentialIds())
+def bank(backend: Backend) -> Bank:
+    bank = Bank(backend.store(), new_id=SequentialIds())
     bank.handle(OpenAccount(A, "Ann", 100))
     bank.handle(OpenAccount(B, "Bob", 0))
     return bank

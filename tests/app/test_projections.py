@@ -5,7 +5,7 @@ a pure-Python grouping by UTC day). Rebuilds (batch path and set-based SQL) give
 identical to the live ones. A failure anywhere inside a batch (the projection's SQL, the
 checkpoint UPDATE, the COMMIT, a killed process) leaves that projection exactly as it was, and
 a restarted projector ends where a from-scratch rebuild ends: no event applied twice, none
-skipped.
+skipped. All of it runs on both backends; reopening a DuckDB file is DuckDB's own.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from uuid import UUID
 import duckdb
 import pandas as pd
 import pytest
+from backends import Backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,7 @@ from esbank import (
 )
 from esbank.app.projections import BATCH_COLUMNS, Lag, StepResult, batch_frame, batch_from_log
 from esbank.app.read_models import AccountBalances, AccountStatement, DailyTotals
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import SequentialIds, StepClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -67,10 +69,13 @@ def new_store(path: str | Path = ":memory:") -> DuckDBEventStore:
     return DuckDBEventStore(path, clock=StepClock(START, STEP), new_id=SequentialIds(prefix=0xE))
 
 
+def backend_store(backend: Backend) -> SqlStore:
+    return backend.store(clock=StepClock(START, STEP), new_id=SequentialIds(prefix=0xE))
+
+
 @pytest.fixture
-def store() -> Iterator[DuckDBEventStore]:
-    with new_store() as s:
-        yield s
+def store(backend: Backend) -> SqlStore:
+    return backend_store(backend)
 
 
 def make_history(bank: Bank) -> None:
@@ -101,16 +106,16 @@ def make_history(bank: Bank) -> None:
     bank.handle_batch([DepositMoney(A, 1), DepositMoney(B, 2)])
 
 
-def table(store: DuckDBEventStore, name: str) -> list[tuple[Any, ...]]:
-    return store.connection.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+def table(store: SqlStore, name: str) -> list[tuple[Any, ...]]:
+    return sorted(store.connection.execute(f"SELECT * FROM {name}").fetchall())
 
 
-def checkpoints(store: DuckDBEventStore) -> dict[str, int]:
+def checkpoints(store: SqlStore) -> dict[str, int]:
     rows = store.connection.execute("SELECT name, position FROM projection_checkpoints").fetchall()
     return dict(rows)
 
 
-def read_models(store: DuckDBEventStore) -> dict[str, list[tuple[Any, ...]]]:
+def read_models(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
     return {name: table(store, t) for name, t in TABLES.items()}
 
 
@@ -128,9 +133,7 @@ def expected_daily_totals(bank: Bank, accounts: Sequence[UUID]) -> list[tuple[An
     return sorted((a, day, *totals) for (a, day), totals in groups.items())
 
 
-def assert_matches_write_side(
-    store: DuckDBEventStore, bank: Bank, accounts: Sequence[UUID]
-) -> None:
+def assert_matches_write_side(store: SqlStore, bank: Bank, accounts: Sequence[UUID]) -> None:
     """Every read model says what the write side says, for every account."""
     opened = [a for a in accounts if store.stream_version(a)]
     balances = {
@@ -161,7 +164,7 @@ def assert_matches_write_side(
     assert table(store, "daily_totals") == expected_daily_totals(bank, opened)
 
 
-def assert_equals_rebuilds(store: DuckDBEventStore, *, batch_size: int = 1_000) -> None:
+def assert_equals_rebuilds(store: SqlStore, *, batch_size: int = 1_000) -> None:
     """Live tables == batch-path rebuild == set-based rebuild, for every projection."""
     projector = Projector(store, standard_projections(), batch_size=batch_size)
     head = store.head_position()
@@ -176,31 +179,43 @@ def assert_equals_rebuilds(store: DuckDBEventStore, *, batch_size: int = 1_000) 
 
 
 # -- read models against the write side ----------------------------------------------------
-@pytest.mark.parametrize("where", ["memory", "file"])
-def test_read_models_equal_the_write_side(where: str, tmp_path: Path) -> None:
-    path = ":memory:" if where == "memory" else tmp_path / "bank.duckdb"
+def run_and_check(store: SqlStore) -> None:
+    """Project a history, check it, write more, catch up, check again and rebuild."""
+    bank = Bank(store, new_id=SequentialIds())
+    make_history(bank)
+    projector = Projector(store, standard_projections(), batch_size=7)
+    assert projector.run() == 3 * 27
+    assert_matches_write_side(store, bank, ACCOUNTS)
+    # More commands, then catch up again from the checkpoints.
+    bank.handle(DepositMoney(A, 5))
+    bank.handle(WithdrawMoney(C, INT64_MAX - 100))
+    assert projector.run() == 3 * 2
+    assert_matches_write_side(store, bank, ACCOUNTS)
+    assert_equals_rebuilds(store)
+
+
+def test_read_models_equal_the_write_side(backend: Backend) -> None:
+    store = backend_store(backend)
+    run_and_check(store)
+    # Another store object on the same database sees the read models and checkpoints.
+    other = backend.store()
+    assert Projector(other, standard_projections()).run() == 0
+    assert_matches_write_side(other, Bank(other), ACCOUNTS)
+
+
+def test_read_models_are_in_the_file_after_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "bank.duckdb"
     with new_store(path) as store:
-        bank = Bank(store, new_id=SequentialIds())
-        make_history(bank)
-        projector = Projector(store, standard_projections(), batch_size=7)
-        assert projector.run() == 3 * 27
-        assert_matches_write_side(store, bank, ACCOUNTS)
-        # More commands, then catch up again from the checkpoints.
-        bank.handle(DepositMoney(A, 5))
-        bank.handle(WithdrawMoney(C, INT64_MAX - 100))
-        assert projector.run() == 3 * 2
-        assert_matches_write_side(store, bank, ACCOUNTS)
-        assert_equals_rebuilds(store)
-    if where == "file":  # the read models and checkpoints are in the file, after a reopen
-        with new_store(path) as store:
-            projector = Projector(store, standard_projections())
-            assert projector.run() == 0
-            assert_matches_write_side(store, Bank(store), ACCOUNTS)
+        run_and_check(store)
+    with new_store(path) as store:
+        projector = Projector(store, standard_projections())
+        assert projector.run() == 0
+        assert_matches_write_side(store, Bank(store), ACCOUNTS)
 
 
-def test_daily_totals_hold_a_day_whose_sum_exceeds_int64() -> None:
+def test_daily_totals_hold_a_day_whose_sum_exceeds_int64(backend: Backend) -> None:
     # Each amount and every balance fits in int64; the day's deposits (2 * INT64_MAX) do not.
-    store = DuckDBEventStore(clock=StepClock(START, timedelta(seconds=1)))
+    store = backend.store(clock=StepClock(START, timedelta(seconds=1)))
     bank = Bank(store)
     bank.handle(OpenAccount(A, "Ann"))
     for command in (DepositMoney(A, INT64_MAX), WithdrawMoney(A, INT64_MAX)) * 2:
@@ -212,7 +227,7 @@ def test_daily_totals_hold_a_day_whose_sum_exceeds_int64() -> None:
     assert_equals_rebuilds(store)
 
 
-def test_batch_frame_has_one_row_per_event_with_signed_change(store: DuckDBEventStore) -> None:
+def test_batch_frame_has_one_row_per_event_with_signed_change(store: SqlStore) -> None:
     make_history(Bank(store, new_id=SequentialIds()))
     events = store.read_all()
     frame = batch_frame(events)
@@ -228,7 +243,7 @@ def test_batch_frame_has_one_row_per_event_with_signed_change(store: DuckDBEvent
 
 
 # -- checkpoints, steps, lag -----------------------------------------------------------------
-def test_checkpoints_advance_one_batch_per_step(store: DuckDBEventStore) -> None:
+def test_checkpoints_advance_one_batch_per_step(store: SqlStore) -> None:
     make_history(Bank(store, new_id=SequentialIds()))
     projector = Projector(store, standard_projections(), batch_size=10)
     assert checkpoints(store) == dict.fromkeys(NAMES, 0)
@@ -242,7 +257,7 @@ def test_checkpoints_advance_one_batch_per_step(store: DuckDBEventStore) -> None
     assert [projector.checkpoint(n) for n in NAMES] == [27, 27, 27]
 
 
-def test_step_max_events_overrides_the_batch_size(store: DuckDBEventStore) -> None:
+def test_step_max_events_overrides_the_batch_size(store: SqlStore) -> None:
     make_history(Bank(store, new_id=SequentialIds()))
     projector = Projector(store, standard_projections(), batch_size=100)
     assert projector.step(max_events=3) == [StepResult(n, 3, 3) for n in NAMES]
@@ -255,7 +270,7 @@ def test_step_max_events_overrides_the_batch_size(store: DuckDBEventStore) -> No
     assert projector.checkpoint("balances") == 27
 
 
-def test_projections_with_their_own_checkpoints(store: DuckDBEventStore) -> None:
+def test_projections_with_their_own_checkpoints(store: SqlStore) -> None:
     bank = Bank(store, new_id=SequentialIds())
     make_history(bank)
     Projector(store, [AccountBalances()], batch_size=5).run()
@@ -267,7 +282,7 @@ def test_projections_with_their_own_checkpoints(store: DuckDBEventStore) -> None
     assert table(store, "daily_totals") == expected_daily_totals(bank, ACCOUNTS)
 
 
-def test_lag_counts_events_and_seconds_behind(store: DuckDBEventStore) -> None:
+def test_lag_counts_events_and_seconds_behind(store: SqlStore) -> None:
     make_history(Bank(store, new_id=SequentialIds()))
     projector = Projector(
         store,
@@ -314,7 +329,7 @@ def test_lag_counts_events_and_seconds_behind(store: DuckDBEventStore) -> None:
     assert caught_up["status"].tolist() == ["healthy"] * 3
 
 
-def test_lag_goes_unhealthy_past_the_threshold(store: DuckDBEventStore) -> None:
+def test_lag_goes_unhealthy_past_the_threshold(store: SqlStore) -> None:
     bank = Bank(store, new_id=SequentialIds())
     projector = Projector(store, [AccountBalances()], lag_threshold=3)
     bank.handle(OpenAccount(A, "Ann"))
@@ -328,7 +343,7 @@ def test_lag_goes_unhealthy_past_the_threshold(store: DuckDBEventStore) -> None:
 
 
 # -- reset and rebuild ------------------------------------------------------------------------
-def test_reset_empties_one_projection_and_its_checkpoint(store: DuckDBEventStore) -> None:
+def test_reset_empties_one_projection_and_its_checkpoint(store: SqlStore) -> None:
     bank = Bank(store, new_id=SequentialIds())
     make_history(bank)
     projector = Projector(store, standard_projections())
@@ -343,7 +358,7 @@ def test_reset_empties_one_projection_and_its_checkpoint(store: DuckDBEventStore
     assert read_models(store) == before
 
 
-def test_rebuilds_give_the_live_tables(store: DuckDBEventStore) -> None:
+def test_rebuilds_give_the_live_tables(store: SqlStore) -> None:
     bank = Bank(store, new_id=SequentialIds())
     make_history(bank)
     projector = Projector(store, standard_projections(), batch_size=4)
@@ -354,7 +369,7 @@ def test_rebuilds_give_the_live_tables(store: DuckDBEventStore) -> None:
     assert_matches_write_side(store, bank, ACCOUNTS)
 
 
-def test_rebuild_of_an_empty_log(store: DuckDBEventStore) -> None:
+def test_rebuild_of_an_empty_log(store: SqlStore) -> None:
     projector = Projector(store, standard_projections())
     assert projector.rebuild("balances") == 0
     assert projector.rebuild_set_based("statement") == 0
@@ -362,7 +377,7 @@ def test_rebuild_of_an_empty_log(store: DuckDBEventStore) -> None:
     assert checkpoints(store) == dict.fromkeys(NAMES, 0)
 
 
-def write_v1_deposit(store: DuckDBEventStore, account: UUID, version: int) -> None:
+def write_v1_deposit(store: SqlStore, account: UUID, version: int) -> None:
     """A MoneyDeposited row as the prototype stored it: schema v1, float euros."""
     head = store.head_position()
     store.connection.execute(
@@ -380,7 +395,7 @@ def write_v1_deposit(store: DuckDBEventStore, account: UUID, version: int) -> No
 
 
 def test_set_based_rebuild_refuses_old_schema_rows_the_batch_path_upcasts(
-    store: DuckDBEventStore,
+    store: SqlStore,
 ) -> None:
     bank = Bank(store, new_id=SequentialIds())
     bank.handle(OpenAccount(A, "Ann", 1_000))
@@ -466,30 +481,25 @@ class Hook:
             raise InjectedFailure(self.current)
 
 
-class HookedStore(DuckDBEventStore):
-    hook: Hook | None = None
+class Hooked:
+    """Becomes a store's read-model transaction: while ``hook`` is set, it sees every
+    statement of the transaction, and COMMIT just before the real one (a failure there rolls
+    the transaction back, as a failed COMMIT does)."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.hook: Hook | None = None
+        self._real = store.transaction
+        store.transaction = self.transaction  # type: ignore[method-assign]
 
     @contextlib.contextmanager
     def transaction(self, frames: Any = None, *, bulk: bool = False) -> Iterator[Any]:
-        """The read-model transaction, its statements (COMMIT too) seen by the hook."""
-        if self.hook is None:
-            with super().transaction(frames, bulk=bulk) as conn:
+        hook = self.hook
+        with self._real(frames, bulk=bulk) as conn:
+            if hook is None:
                 yield conn
-            return
-        with self._lock:
-            for name, frame in (frames or {}).items():
-                self._side.register(name, frame)
-            conn = HookedConnection(self._side, self.hook)
-            conn.execute("BEGIN TRANSACTION")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                self._side.execute("ROLLBACK")
-                raise
-            finally:
-                for name in frames or {}:
-                    self._side.unregister(name)
+                return
+            yield HookedConnection(conn, hook)
+            hook.before("COMMIT", None)
 
 
 FAILURES = [
@@ -501,29 +511,30 @@ FAILURES = [
 
 @pytest.mark.parametrize(("where", "fail_at", "batch_size"), FAILURES)
 def test_a_failed_batch_changes_nothing_and_a_restart_applies_it_once(
-    where: str, fail_at: int, batch_size: int
+    backend: Backend, where: str, fail_at: int, batch_size: int
 ) -> None:
-    store = HookedStore(clock=StepClock(START, STEP), new_id=SequentialIds(prefix=0xE))
+    store = backend_store(backend)
+    hooked = Hooked(store)
     bank = Bank(store, new_id=SequentialIds())
     make_history(bank)
     projections: list[Any] = standard_projections()
     if where == "apply":
         projections[1] = FailingStatement(fail_at)
     else:
-        store.hook = Hook(where, fail_at)
+        hooked.hook = Hook(where, fail_at)
     projector = Projector(store, projections, batch_size=batch_size)
     failed: str | None = None
     while failed is None:
-        store.hook, hook = None, store.hook
+        hooked.hook, hook = None, hooked.hook
         before = read_models(store), checkpoints(store)
-        store.hook = hook
+        hooked.hook = hook
         try:
             if sum(r.applied for r in projector.step()) == 0:
                 break
         except InjectedFailure as failure:
             failed = failure.args[0]
     assert failed is not None, "the injected failure never fired"
-    store.hook = None
+    hooked.hook = None
     # The failed projection's tables and checkpoint are exactly as before the batch.
     assert read_models(store)[failed] == before[0][failed]
     assert checkpoints(store)[failed] == before[1][failed]
@@ -535,12 +546,11 @@ def test_a_failed_batch_changes_nothing_and_a_restart_applies_it_once(
     assert store.query("SELECT sum(events) AS n FROM daily_totals")["n"][0] == 27
     assert_matches_write_side(store, bank, ACCOUNTS)
     assert_equals_rebuilds(store)
-    store.close()
 
 
 KILLED = """
 import os, sys
-from esbank import DuckDBEventStore, Projector, standard_projections
+from esbank import DuckDBEventStore, PostgresEventStore, Projector, standard_projections
 from esbank.app.read_models import AccountStatement
 
 class Dies(AccountStatement):
@@ -551,24 +561,30 @@ class Dies(AccountStatement):
         if Dies.calls == 3:
             os._exit(9)  # killed mid-batch: after the INSERT, before the checkpoint
 
-store = DuckDBEventStore(sys.argv[1])
+kind = {"duckdb": DuckDBEventStore, "postgres": PostgresEventStore}[sys.argv[2]]
+store = kind(sys.argv[1])
 projections = standard_projections()
 projections[1] = Dies()
 Projector(store, projections, batch_size=4).run()
 """
 
 
-def test_a_killed_projector_process_loses_the_batch_and_nothing_else(tmp_path: Path) -> None:
-    path = tmp_path / "bank.duckdb"
-    with new_store(path) as store:
+def test_a_killed_projector_process_loses_the_batch_and_nothing_else(
+    backend: Backend, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "bank.duckdb") if not backend.is_postgres else backend.target()
+    opened = new_store(path) if not backend.is_postgres else backend_store(backend)
+    with opened as store:
         bank = Bank(store, new_id=SequentialIds())
         make_history(bank)
         Projector(store, standard_projections())
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(KILLED), str(path)], capture_output=True, timeout=60
+        [sys.executable, "-c", textwrap.dedent(KILLED), path, backend.name],
+        capture_output=True,
+        timeout=60,
     )
     assert done.returncode == 9, done.stderr.decode()
-    with new_store(path) as store:
+    with new_store(path) if not backend.is_postgres else backend.store() as store:
         # Each step gives every projection one batch of 4; statement died in the third step,
         # after balances had applied it and before daily_totals: two statement batches stand.
         assert checkpoints(store) == {"balances": 12, "statement": 8, "daily_totals": 8}
@@ -599,13 +615,17 @@ operations = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(operations, st.integers(1, 8))
 def test_live_read_models_equal_set_based_rebuilds(
-    ops: list[tuple[str, Any]], batch_size: int
+    backend: Backend, ops: list[tuple[str, Any]], batch_size: int
 ) -> None:
     clock = StepClock(START, timedelta(hours=3))
-    with DuckDBEventStore(clock=clock, new_id=SequentialIds(prefix=0xE)) as store:
+    with backend.fresh(clock=clock, new_id=SequentialIds(prefix=0xE)) as store:
         bank = Bank(store, new_id=SequentialIds())
         projector = Projector(store, standard_projections(), batch_size=batch_size)
         handlers: dict[str, Callable[[Any], object]] = {
@@ -630,7 +650,7 @@ def test_live_read_models_equal_set_based_rebuilds(
 
 
 # -- bad arguments ----------------------------------------------------------------------------
-def test_bad_arguments_are_refused(store: DuckDBEventStore) -> None:
+def test_bad_arguments_are_refused(store: SqlStore) -> None:
     for bad in (0, -3, True, 1.5, "10"):
         with pytest.raises(InvalidArgument, match="batch_size"):
             Projector(store, standard_projections(), batch_size=bad)  # type: ignore[arg-type]
@@ -660,15 +680,15 @@ def test_bad_arguments_are_refused(store: DuckDBEventStore) -> None:
     assert checkpoints(store) == dict.fromkeys(NAMES, 0)
 
 
-def test_the_write_side_check_catches_a_batch_applied_twice(store: DuckDBEventStore) -> None:
+def test_the_write_side_check_catches_a_batch_applied_twice(store: SqlStore) -> None:
     # Guard for the helper the tests above rely on: applying events twice does not pass.
     bank = Bank(store, new_id=SequentialIds())
     make_history(bank)
     projector = Projector(store, standard_projections())
     projector.run()
     frame = batch_frame(store.read_all(after_position=24))
-    store.connection.register("again", frame)
-    AccountBalances().apply(store.connection, "again")
+    with store.transaction({"again": frame}) as conn:
+        AccountBalances().apply(conn, "again")
     with pytest.raises(AssertionError):
         assert_matches_write_side(store, bank, ACCOUNTS)
 

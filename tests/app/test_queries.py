@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from uuid import UUID
 
 import pandas as pd
 import pytest
+from backends import Backend
 
 from esbank import (
     Bank,
@@ -34,6 +34,7 @@ from esbank import (
     standard_projections,
 )
 from esbank.app.read_models import Answer
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import SequentialIds, StepClock
 
 START = datetime(2026, 1, 5, 22, 0, tzinfo=UTC)
@@ -88,20 +89,19 @@ def make_history(bank: Bank) -> None:
 
 
 @pytest.fixture
-def store() -> Iterator[DuckDBEventStore]:
-    with make_store() as s:
-        yield s
+def store(backend: Backend) -> SqlStore:
+    return backend.store(clock=StepClock(START, HOUR), new_id=SequentialIds(prefix=0xE))
 
 
 @pytest.fixture
-def bank(store: DuckDBEventStore) -> Bank:
+def bank(store: SqlStore) -> Bank:
     bank = Bank(store, new_id=SequentialIds())
     make_history(bank)
     return bank
 
 
 @pytest.fixture
-def projector(store: DuckDBEventStore, bank: Bank) -> Projector:
+def projector(store: SqlStore, bank: Bank) -> Projector:
     projector = Projector(store, standard_projections())
     assert projector.run() == 3 * 9
     return projector
@@ -109,7 +109,7 @@ def projector(store: DuckDBEventStore, bank: Bank) -> Projector:
 
 # -- answers ----------------------------------------------------------------------------------
 def test_balance_answers_from_the_balances_read_model(
-    store: DuckDBEventStore, projector: Projector
+    store: SqlStore, projector: Projector
 ) -> None:
     answer = Queries(store).balance(HIGH)
     assert isinstance(answer, Answer)
@@ -132,7 +132,7 @@ def test_balance_answers_from_the_balances_read_model(
 
 
 def test_statement_is_the_history_the_bank_tells(
-    store: DuckDBEventStore, bank: Bank, projector: Projector
+    store: SqlStore, bank: Bank, projector: Projector
 ) -> None:
     queries = Queries(store)
     for account in (HIGH, LOW, CLOSED):
@@ -145,7 +145,7 @@ def test_statement_is_the_history_the_bank_tells(
     assert empty.empty and dtypes(empty) == STATEMENT_DTYPES
 
 
-def test_daily_totals_per_utc_day(store: DuckDBEventStore, projector: Projector) -> None:
+def test_daily_totals_per_utc_day(store: SqlStore, projector: Projector) -> None:
     queries = Queries(store)
     high = queries.daily_totals(HIGH)
     assert dtypes(high) == DAILY_DTYPES
@@ -160,7 +160,7 @@ def test_daily_totals_per_utc_day(store: DuckDBEventStore, projector: Projector)
 
 
 def test_top_accounts_by_balance_ties_by_id_closed_left_out(
-    store: DuckDBEventStore, projector: Projector
+    store: SqlStore, projector: Projector
 ) -> None:
     queries = Queries(store)
     top = queries.top_accounts()
@@ -173,7 +173,7 @@ def test_top_accounts_by_balance_ties_by_id_closed_left_out(
 
 
 def test_answers_follow_the_projector_not_the_log(
-    store: DuckDBEventStore, bank: Bank, projector: Projector
+    store: SqlStore, bank: Bank, projector: Projector
 ) -> None:
     queries = Queries(store)
     bank.handle(DepositMoney(LOW, 1))
@@ -186,7 +186,7 @@ def test_answers_follow_the_projector_not_the_log(
 
 
 # -- read-your-own-writes ---------------------------------------------------------------------
-def test_read_your_own_writes(store: DuckDBEventStore, bank: Bank, projector: Projector) -> None:
+def test_read_your_own_writes(store: SqlStore, bank: Bank, projector: Projector) -> None:
     queries = Queries(store)
     written = bank.handle(DepositMoney(MID, 25))
     p = written.position
@@ -209,7 +209,7 @@ def test_read_your_own_writes(store: DuckDBEventStore, bank: Bank, projector: Pr
 
 
 def test_balance_waits_for_a_projector_that_catches_up(
-    store: DuckDBEventStore, bank: Bank, projector: Projector
+    store: SqlStore, bank: Bank, projector: Projector
 ) -> None:
     queries = Queries(store)
     p = bank.handle(WithdrawMoney(MID, 100)).position
@@ -227,7 +227,7 @@ def test_balance_waits_for_a_projector_that_catches_up(
 
 
 def test_balance_gives_up_after_the_timeout(
-    store: DuckDBEventStore, bank: Bank, projector: Projector
+    store: SqlStore, bank: Bank, projector: Projector
 ) -> None:
     queries = Queries(store)
     p = bank.handle(DepositMoney(MID, 1)).position
@@ -269,7 +269,7 @@ def test_queries_work_on_a_copy_without_the_events_table(tmp_path: Path) -> None
 
 
 # -- bad arguments ----------------------------------------------------------------------------
-def test_bad_arguments_are_refused(store: DuckDBEventStore, projector: Projector) -> None:
+def test_bad_arguments_are_refused(store: SqlStore, projector: Projector) -> None:
     with pytest.raises(InvalidArgument, match="DuckDBEventStore"):
         Queries(object())  # type: ignore[arg-type]
     queries = Queries(store)
@@ -288,8 +288,8 @@ def test_bad_arguments_are_refused(store: DuckDBEventStore, projector: Projector
             queries.top_accounts(bad)  # type: ignore[arg-type]
 
 
-def test_queries_before_any_projector_say_what_to_do() -> None:
-    with DuckDBEventStore() as bare:
+def test_queries_before_any_projector_say_what_to_do(backend: Backend) -> None:
+    with backend.fresh() as bare:
         queries = Queries(bare)
         assert queries.checkpoint("balances") == 0
         with pytest.raises(ReadModelStale, match="create a Projector"):

@@ -5,13 +5,13 @@ Small sizes here; the same code seeds a million events in ``benchmarks/bench_rep
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
 import pytest
+from backends import Backend
 from support import rows
 
 from esbank import (
@@ -27,33 +27,33 @@ from esbank import (
     evolve,
 )
 from esbank.app.seeding import SEED_START, SeedResult, seed_history
+from esbank.eventstore.protocol import SqlStore
 
 EVENT_TYPES = {"AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "AccountClosed"}
 
 
 @pytest.fixture
-def store() -> Iterator[DuckDBEventStore]:
-    with DuckDBEventStore() as s:
-        yield s
+def store(backend: Backend) -> SqlStore:
+    return backend.store()
 
 
-def seeded_rows(**kwargs: Any) -> list[tuple[Any, ...]]:
-    with DuckDBEventStore() as store:
+def seeded_rows(backend: Backend, **kwargs: Any) -> list[tuple[Any, ...]]:
+    with backend.fresh() as store:
         seed_history(store, progress=False, **kwargs)
         return rows(store)
 
 
 # -- determinism -----------------------------------------------------------------------------
-def test_the_same_arguments_give_identical_rows() -> None:
-    first = seeded_rows(accounts=5, events_per_account=8, seed=3)
-    again = seeded_rows(accounts=5, events_per_account=8, seed=3)
+def test_the_same_arguments_give_identical_rows(backend: Backend) -> None:
+    first = seeded_rows(backend, accounts=5, events_per_account=8, seed=3)
+    again = seeded_rows(backend, accounts=5, events_per_account=8, seed=3)
     assert len(first) == 40
     assert first == again  # every column: ids, payloads, metadata, timestamps
 
 
-def test_another_seed_gives_other_rows() -> None:
-    first = seeded_rows(accounts=5, events_per_account=8, seed=3)
-    other = seeded_rows(accounts=5, events_per_account=8, seed=4)
+def test_another_seed_gives_other_rows(backend: Backend) -> None:
+    first = seeded_rows(backend, accounts=5, events_per_account=8, seed=3)
+    other = seeded_rows(backend, accounts=5, events_per_account=8, seed=4)
     assert len(other) == len(first)
     assert {r[1] for r in first}.isdisjoint({r[1] for r in other})  # other account ids
     assert [r[6] for r in first] != [r[6] for r in other]  # other amounts
@@ -62,7 +62,7 @@ def test_another_seed_gives_other_rows() -> None:
     assert shape == [(r[0], r[2], r[4], r[8]) for r in other]
 
 
-def test_the_seed_result(store: DuckDBEventStore) -> None:
+def test_the_seed_result(store: SqlStore) -> None:
     result = seed_history(store, accounts=4, events_per_account=6, seed=1, progress=False)
     assert isinstance(result, SeedResult)
     assert (result.events, result.first_position, result.last_position) == (24, 1, 24)
@@ -72,7 +72,7 @@ def test_the_seed_result(store: DuckDBEventStore) -> None:
 
 
 # -- a valid history -------------------------------------------------------------------------
-def test_every_stream_replays_with_contiguous_versions(store: DuckDBEventStore) -> None:
+def test_every_stream_replays_with_contiguous_versions(store: SqlStore) -> None:
     result = seed_history(store, accounts=6, events_per_account=11, seed=7, progress=False)
     bank = Bank(store)
     for account in result.account_ids:
@@ -100,7 +100,7 @@ def test_every_stream_replays_with_contiguous_versions(store: DuckDBEventStore) 
         assert folded == state
 
 
-def test_positions_are_gap_free_and_round_robin(store: DuckDBEventStore) -> None:
+def test_positions_are_gap_free_and_round_robin(store: SqlStore) -> None:
     result = seed_history(
         store, accounts=3, events_per_account=4, seed=0, progress=False, chunk_accounts=2
     )
@@ -115,7 +115,7 @@ def test_positions_are_gap_free_and_round_robin(store: DuckDBEventStore) -> None
     ]
 
 
-def test_event_types_ids_and_metadata(store: DuckDBEventStore) -> None:
+def test_event_types_ids_and_metadata(store: SqlStore) -> None:
     seed_history(store, accounts=3, events_per_account=5, seed=0, progress=False)
     types = store.query("SELECT DISTINCT event_type FROM events")["event_type"]
     assert set(types) == {"AccountOpened", "MoneyDeposited", "MoneyWithdrawn"}
@@ -127,7 +127,7 @@ def test_event_types_ids_and_metadata(store: DuckDBEventStore) -> None:
     assert len({r.event_id for r in recorded}) == len(recorded)
 
 
-def test_start_and_spacing(store: DuckDBEventStore) -> None:
+def test_start_and_spacing(store: SqlStore) -> None:
     start = datetime.fromisoformat("2025-06-01T12:00:00+02:00")
     seed_history(
         store,
@@ -144,7 +144,7 @@ def test_start_and_spacing(store: DuckDBEventStore) -> None:
 
 
 def test_seeding_continues_after_existing_events_and_the_store_keeps_working(
-    store: DuckDBEventStore,
+    store: SqlStore,
 ) -> None:
     bank = Bank(store)
     ada = bank.handle(OpenAccount(UUID(int=0xA), "Ada", 100)).aggregate_id
@@ -183,12 +183,12 @@ def test_seeding_a_file_store(tmp_path: Any) -> None:
 
 
 # -- progress --------------------------------------------------------------------------------
-def test_no_progress_prints_nothing(store: DuckDBEventStore, capsys: Any) -> None:
+def test_no_progress_prints_nothing(store: SqlStore, capsys: Any) -> None:
     seed_history(store, accounts=2, events_per_account=3, progress=False)
     assert capsys.readouterr() == ("", "")
 
 
-def test_progress_bar_shows_the_total(store: DuckDBEventStore, capsys: Any) -> None:
+def test_progress_bar_shows_the_total(store: SqlStore, capsys: Any) -> None:
     seed_history(store, accounts=3, events_per_account=7, progress=True, chunk_accounts=2)
     out, err = capsys.readouterr()
     assert out == ""
@@ -223,7 +223,7 @@ GOOD = {"accounts": 2, "events_per_account": 3}
     ],
     ids=repr,
 )
-def test_bad_arguments(store: DuckDBEventStore, changes: dict[str, Any], why: str) -> None:
+def test_bad_arguments(store: SqlStore, changes: dict[str, Any], why: str) -> None:
     with pytest.raises(InvalidArgument, match=why):
         seed_history(store, progress=False, **{**GOOD, **changes})
     assert store.head_position() == 0
@@ -234,7 +234,7 @@ def test_the_store_must_be_a_duckdb_store() -> None:
         seed_history(":memory:", progress=False, **GOOD)  # type: ignore[arg-type]
 
 
-def test_a_seed_used_before_on_the_store_is_refused(store: DuckDBEventStore) -> None:
+def test_a_seed_used_before_on_the_store_is_refused(store: SqlStore) -> None:
     result = seed_history(store, seed=9, progress=False, **GOOD)
     before = rows(store)
     with pytest.raises(InvalidArgument, match=f"seed 9 was already used.*{result.account_ids[0]}"):

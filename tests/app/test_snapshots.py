@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from backends import Backend
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +45,7 @@ from esbank import (
     replay,
 )
 from esbank.app.snapshots import SNAPSHOT_SCHEMA_VERSION, encode_state
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import SequentialIds, StepClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -54,18 +55,17 @@ ACCOUNTS = [A, B]
 
 
 @pytest.fixture
-def store() -> Iterator[DuckDBEventStore]:
-    with DuckDBEventStore(clock=StepClock(START), new_id=SequentialIds(prefix=0xE)) as s:
-        yield s
+def store(backend: Backend) -> SqlStore:
+    return backend.store(clock=StepClock(START), new_id=SequentialIds(prefix=0xE))
 
 
-def _db(where: DuckDBEventStore | Bank) -> DuckDBEventStore:
+def _db(where: SqlStore | Bank) -> Any:
     store = where.store if isinstance(where, Bank) else where
-    assert isinstance(store, DuckDBEventStore)
+    assert isinstance(store, SqlStore)
     return store
 
 
-def snapshot_versions(where: DuckDBEventStore | Bank, account: UUID) -> list[int]:
+def snapshot_versions(where: SqlStore | Bank, account: UUID) -> list[int]:
     rows = (
         _db(where)
         .connection.execute(
@@ -76,9 +76,7 @@ def snapshot_versions(where: DuckDBEventStore | Bank, account: UUID) -> list[int
     return [row[0] for row in rows]
 
 
-def snapshot_row(
-    where: DuckDBEventStore | Bank, account: UUID, version: int
-) -> tuple[int, dict[str, Any]]:
+def snapshot_row(where: SqlStore | Bank, account: UUID, version: int) -> tuple[int, dict[str, Any]]:
     """(schema_version, decoded JSON state) of one stored snapshot."""
     ((schema, state),) = (
         _db(where)
@@ -130,7 +128,11 @@ def crosses_a_multiple(before: int, after: int, every: int) -> bool:
     return any(v % every == 0 for v in range(before + 1, after + 1))
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(history=histories, every=st.integers(1, 20))
 # Pinned: one batch jumping past two multiples at once, and long tails after a snapshot.
 @example(history=[("batch", [("deposit", 0, 1)] * 13)], every=5)
@@ -139,11 +141,11 @@ def crosses_a_multiple(before: int, after: int, every: int) -> bool:
     history=[("batch", [("deposit", i % 2, 3) for i in range(14)] + [("open", 1, 5)])] * 3, every=20
 )
 def test_snapshot_loads_equal_plain_loads_at_every_version(
-    history: list[tuple[str, list[tuple[str, int, int]]]], every: int
+    backend: Backend, history: list[tuple[str, list[tuple[str, int, int]]]], every: int
 ) -> None:
     pure = {a: BankAccount.new(a) for a in ACCOUNTS}  # decide/evolve: the independent model
     expected_snapshots: dict[UUID, set[int]] = {a: set() for a in ACCOUNTS}
-    with DuckDBEventStore(clock=StepClock(START)) as store, warnings.catch_warnings():
+    with backend.fresh(clock=StepClock(START)) as store, warnings.catch_warnings():
         warnings.simplefilter("error", SnapshotIgnored)  # nothing here may be distrusted
         snapping = Bank(store, snapshot_every=every, new_id=SequentialIds(prefix=0x5))
         plain = Bank(store)
@@ -223,7 +225,7 @@ def test_snapshot_loads_equal_plain_loads_at_every_version(
 
 # -- when a snapshot is taken ----------------------------------------------------------------
 def test_a_single_command_crossing_a_multiple_snapshots_at_the_new_version(
-    store: DuckDBEventStore,
+    store: SqlStore,
 ) -> None:
     bank = Bank(store, snapshot_every=3)
     bank.handle(OpenAccount(A, "Ada", 100))
@@ -243,7 +245,7 @@ def test_a_single_command_crossing_a_multiple_snapshots_at_the_new_version(
     assert snapshot_row(store, A, 6)[1] == as_json(Bank(store).load(A))
 
 
-def test_a_refused_command_takes_no_snapshot(store: DuckDBEventStore) -> None:
+def test_a_refused_command_takes_no_snapshot(store: SqlStore) -> None:
     bank = Bank(store, snapshot_every=2)
     bank.handle(OpenAccount(A, "Ada", 10))
     with pytest.raises(InsufficientFunds):
@@ -255,7 +257,7 @@ def test_a_refused_command_takes_no_snapshot(store: DuckDBEventStore) -> None:
 
 
 def test_a_batch_jumping_past_a_multiple_snapshots_at_the_new_version(
-    store: DuckDBEventStore,
+    store: SqlStore,
 ) -> None:
     bank = Bank(store, snapshot_every=5)
     bank.handle(OpenAccount(A, "Ada", 100))
@@ -297,7 +299,7 @@ def test_a_batch_jumping_past_a_multiple_snapshots_at_the_new_version(
 
 # -- which snapshot a load starts from -------------------------------------------------------
 @pytest.fixture
-def ten(store: DuckDBEventStore) -> Bank:
+def ten(store: SqlStore) -> Bank:
     """A: opened with 100, then deposits of 1..9 cents (versions 2..10); snapshots at 4 and 8."""
     bank = Bank(store, snapshot_every=4)
     bank.handle(OpenAccount(A, "Ada", 100))
@@ -347,7 +349,7 @@ def test_a_plain_bank_ignores_the_snapshot_table(ten: Bank) -> None:
 
 @pytest.mark.parametrize("version", range(1, 11))
 def test_as_of_version_starts_from_the_newest_snapshot_at_or_below(
-    store: DuckDBEventStore, version: int
+    store: SqlStore, version: int
 ) -> None:
     plain = Bank(store)
     plain.handle(OpenAccount(A, "Ada", 100))
@@ -367,7 +369,7 @@ def test_as_of_version_starts_from_the_newest_snapshot_at_or_below(
 
 # -- snapshots that cannot be trusted --------------------------------------------------------
 @pytest.fixture
-def six(store: DuckDBEventStore) -> Bank:
+def six(store: SqlStore) -> Bank:
     """A: +100 open, +50, -30, +5, +10, -20 (balance 115 at version 6); snapshot at 4 (125)."""
     bank = Bank(store, snapshot_every=4)
     bank.handle(OpenAccount(A, "Ada", 100))
@@ -550,13 +552,13 @@ def test_a_command_is_decided_against_the_events_not_a_corrupt_snapshot(six: Ban
 
 # -- arguments -------------------------------------------------------------------------------
 @pytest.mark.parametrize("bad", [0, -1, True, False, 2.0, 2.5, "3"], ids=repr)
-def test_snapshot_every_must_be_a_positive_int(store: DuckDBEventStore, bad: object) -> None:
+def test_snapshot_every_must_be_a_positive_int(store: SqlStore, bad: object) -> None:
     with pytest.raises(InvalidArgument, match="snapshot_every must be an int >= 1"):
         Bank(store, snapshot_every=bad)  # type: ignore[arg-type]
 
 
 def test_snapshot_every_needs_a_snapshot_store_beside_other_stores(
-    store: DuckDBEventStore,
+    store: SqlStore,
 ) -> None:
     class Wrapped:
         """An event store with no database beside the log (no SQL seam, no snapshots table)."""
@@ -568,7 +570,7 @@ def test_snapshot_every_needs_a_snapshot_store_beside_other_stores(
 
     with pytest.raises(InvalidArgument, match="snapshot_every needs a snapshot store"):
         Bank(Wrapped(), snapshot_every=5)
-    bank = Bank(Wrapped(), snapshot_every=5, snapshots=DuckDBSnapshotStore(store))
+    bank = Bank(Wrapped(), snapshot_every=5, snapshots=store.snapshot_store())
     assert bank.snapshot_every == 5
 
 
@@ -604,7 +606,8 @@ def test_rebuild_snapshots_replaces_every_snapshot_of_one_account(six: Bank) -> 
 
 
 # -- storage ---------------------------------------------------------------------------------
-def test_snapshot_table_schema(store: DuckDBEventStore) -> None:
+@pytest.mark.only_duckdb("DuckDB's DESCRIBE; tests/eventstore/test_postgres.py checks PostgreSQL's")
+def test_snapshot_table_schema(store: SqlStore) -> None:
     DuckDBSnapshotStore(store)
     described = store.query("DESCRIBE snapshots")
     columns = dict(zip(described["column_name"], described["column_type"], strict=True))
@@ -622,7 +625,7 @@ def test_snapshot_table_schema(store: DuckDBEventStore) -> None:
     assert (described["null"] == "NO").all()
 
 
-def test_created_at_comes_from_the_store_clock(store: DuckDBEventStore) -> None:
+def test_created_at_comes_from_the_store_clock(store: SqlStore) -> None:
     bank = Bank(store, snapshot_every=1)
     bank.handle(OpenAccount(A, "Ada"))  # the append reads the clock (09:00), then the snapshot
     assert bank.snapshots is not None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
 
 import pytest
+from backends import Backend
 
 from esbank import (
     Bank,
@@ -19,6 +19,7 @@ from esbank import (
     InsufficientFunds,
     WithdrawMoney,
 )
+from esbank.eventstore.protocol import SqlStore
 
 THREADS = 6
 OPS_PER_THREAD = 40
@@ -84,7 +85,7 @@ def hammer(banks: list[Bank], accounts: list[UUID]) -> list[Outcome]:
     return [o for o in outcomes if o is not None]
 
 
-def check(bank: Bank, store: DuckDBEventStore, accounts: list[UUID], outs: list[Outcome]) -> None:
+def check(bank: Bank, store: SqlStore, accounts: list[UUID], outs: list[Outcome]) -> None:
     assert [exc for o in outs for exc in o.unexpected] == []
     assert [b for o in outs for b in o.negative_seen] == []
     accepted = sum(o.accepted for o in outs)
@@ -107,16 +108,25 @@ def check(bank: Bank, store: DuckDBEventStore, accounts: list[UUID], outs: list[
 
 
 @pytest.fixture
-def memory_store() -> Iterator[DuckDBEventStore]:
-    with DuckDBEventStore() as store:
-        yield store
+def memory_store(backend: Backend) -> SqlStore:
+    return backend.store()
 
 
-def test_threads_sharing_one_bank(memory_store: DuckDBEventStore) -> None:
+def test_threads_sharing_one_bank(memory_store: SqlStore) -> None:
     bank = Bank(memory_store, max_retries=100)
     accounts = [bank.open_account(f"Owner {i}", INITIAL).aggregate_id for i in range(3)]
     outcomes = hammer([bank], accounts)
     check(bank, memory_store, accounts, outcomes)
+    assert sum(o.gave_up for o in outcomes) == 0
+
+
+def test_threads_on_two_banks_over_two_stores_on_one_database(backend: Backend) -> None:
+    first, second = backend.store(), backend.store()
+    banks = [Bank(first, max_retries=100), Bank(second, max_retries=100)]
+    accounts = [banks[0].open_account(f"Owner {i}", INITIAL).aggregate_id for i in range(3)]
+    outcomes = hammer(banks, accounts)
+    check(banks[1], second, accounts, outcomes)
+    check(banks[0], first, accounts, outcomes)
     assert sum(o.gave_up for o in outcomes) == 0
 
 
@@ -133,7 +143,7 @@ def test_threads_on_two_banks_over_two_stores_on_one_file(tmp_path: Path) -> Non
         check(Bank(reopened), reopened, accounts, outcomes)
 
 
-def test_retries_really_happen_under_contention(memory_store: DuckDBEventStore) -> None:
+def test_retries_really_happen_under_contention(memory_store: SqlStore) -> None:
     """With one account and many threads, some commands must be decided more than once."""
     bank = Bank(memory_store, max_retries=1000)
     account = bank.open_account("Busy", 10**9).aggregate_id

@@ -1,4 +1,4 @@
-"""Time travel: ``Bank.load(as_of=…)`` and ``DuckDBEventStore.version_at``.
+"""Time travel: ``Bank.load(as_of=…)`` and ``EventStore.version_at``, on both backends.
 
 ``as_of`` keeps the events recorded at or before an instant. The store answers with one SQL
 statement: the stream is read in version order and stops at the first event recorded later,
@@ -9,25 +9,25 @@ even when the clock that stamped the events went backwards.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
 import pandas as pd
 import pytest
+from backends import Backend
 
 from esbank import (
     AccountNotOpen,
     Bank,
     BankAccount,
     DepositMoney,
-    DuckDBEventStore,
     InvalidArgument,
     OpenAccount,
     SnapshotIgnored,
     WithdrawMoney,
 )
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import StepClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -39,13 +39,12 @@ NOBODY = UUID(int=0xDEAD)
 
 
 @pytest.fixture
-def store() -> Iterator[DuckDBEventStore]:
-    with DuckDBEventStore(clock=StepClock(START, MINUTE)) as s:
-        yield s
+def store(backend: Backend) -> SqlStore:
+    return backend.store(clock=StepClock(START, MINUTE))
 
 
 @pytest.fixture
-def bank(store: DuckDBEventStore) -> Bank:
+def bank(store: SqlStore) -> Bank:
     """A at 09:00 (v1), B at 09:01, then A 09:02 (v2) … 09:07 (v7), B's deposit at 09:05."""
     bank = Bank(store)
     bank.handle(OpenAccount(A, "Ada", 100))  # 09:00
@@ -60,15 +59,15 @@ def bank(store: DuckDBEventStore) -> Bank:
     return bank
 
 
-def recorded_times(store: DuckDBEventStore, account: UUID) -> list[datetime]:
+def recorded_times(store: SqlStore, account: UUID) -> list[datetime]:
     return [r.recorded_at for r in store.read_stream(account)]
 
 
-def test_the_fixture_times(store: DuckDBEventStore, bank: Bank) -> None:
+def test_the_fixture_times(store: SqlStore, bank: Bank) -> None:
     assert recorded_times(store, A) == [START + m * MINUTE for m in (0, 2, 3, 4, 6, 7, 8)]
 
 
-def test_every_instant_of_the_stream(store: DuckDBEventStore, bank: Bank) -> None:
+def test_every_instant_of_the_stream(store: SqlStore, bank: Bank) -> None:
     times = recorded_times(store, A)
     for version, at in enumerate(times, start=1):
         by_version = bank.load(A, as_of_version=version)
@@ -87,7 +86,7 @@ def test_every_instant_of_the_stream(store: DuckDBEventStore, bank: Bank) -> Non
     assert [bank.load(A, as_of=t).balance for t in times] == [100, 110, 90, 120, 160, 110, 170]
 
 
-def test_before_the_first_event_there_is_no_account(store: DuckDBEventStore, bank: Bank) -> None:
+def test_before_the_first_event_there_is_no_account(store: SqlStore, bank: Bank) -> None:
     for instant in (START - TICK, START - timedelta(days=400), datetime(1970, 1, 1, tzinfo=UTC)):
         assert store.version_at(A, instant) == 0
         with pytest.raises(AccountNotOpen) as info:
@@ -100,14 +99,14 @@ def test_before_the_first_event_there_is_no_account(store: DuckDBEventStore, ban
     assert bank.load(B, as_of=START + MINUTE) == BankAccount(B, "Bob", 5, 1, True, False)
 
 
-def test_an_account_without_events_has_no_past(store: DuckDBEventStore, bank: Bank) -> None:
+def test_an_account_without_events_has_no_past(store: SqlStore, bank: Bank) -> None:
     far_future = START + timedelta(days=365 * 100)
     assert store.version_at(NOBODY, far_future) == 0
     with pytest.raises(AccountNotOpen, match=str(NOBODY)):
         bank.load(NOBODY, as_of=far_future)
 
 
-def test_after_the_last_event_is_the_latest_state(store: DuckDBEventStore, bank: Bank) -> None:
+def test_after_the_last_event_is_the_latest_state(store: SqlStore, bank: Bank) -> None:
     last = recorded_times(store, A)[-1]
     for instant in (last, last + TICK, last + timedelta(days=3650)):
         assert store.version_at(A, instant) == 7
@@ -118,7 +117,7 @@ def test_after_the_last_event_is_the_latest_state(store: DuckDBEventStore, bank:
     assert bank.load(A).version == 8
 
 
-def test_events_of_one_batch_share_one_instant(store: DuckDBEventStore, bank: Bank) -> None:
+def test_events_of_one_batch_share_one_instant(store: SqlStore, bank: Bank) -> None:
     bank.handle_batch([DepositMoney(A, 1), DepositMoney(B, 2), DepositMoney(A, 3)])
     at = recorded_times(store, A)[-1]
     assert recorded_times(store, A)[-2:] == [at, at]  # one append, one clock reading
@@ -127,7 +126,7 @@ def test_events_of_one_batch_share_one_instant(store: DuckDBEventStore, bank: Ba
     assert bank.load(B, as_of=at).balance == 8
 
 
-def test_a_clock_that_goes_backwards() -> None:
+def test_a_clock_that_goes_backwards(backend: Backend) -> None:
     """version_at counts the events recorded at or before the instant *up to the first one
     recorded later*: it never skips an event to include a later one. So with a clock that
     went back, a state is a prefix of the stream, never a picking of events by time."""
@@ -139,7 +138,7 @@ def test_a_clock_that_goes_backwards() -> None:
             START + 20 * MINUTE,  # v4 09:20
         ]
     )
-    with DuckDBEventStore(clock=lambda: next(stamps)) as store:
+    with backend.store(clock=lambda: next(stamps)) as store:
         bank = Bank(store)
         bank.handle(OpenAccount(A, "Ada", 100))
         bank.handle(DepositMoney(A, 10))
@@ -195,9 +194,7 @@ def test_as_of_with_as_of_version_before_the_account_existed(bank: Bank) -> None
     ],
     ids=["naive", "naive pandas", "date", "text", "float", "None"],
 )
-def test_an_instant_must_be_timezone_aware(
-    store: DuckDBEventStore, bank: Bank, instant: Any
-) -> None:
+def test_an_instant_must_be_timezone_aware(store: SqlStore, bank: Bank, instant: Any) -> None:
     with pytest.raises(InvalidArgument, match="timezone-aware datetime"):
         store.version_at(A, instant)
     if instant is not None:  # None means "no time travel" to load
@@ -207,12 +204,12 @@ def test_an_instant_must_be_timezone_aware(
             bank.load(A, as_of=instant, as_of_version=2)
 
 
-def test_version_at_needs_a_uuid(store: DuckDBEventStore) -> None:
+def test_version_at_needs_a_uuid(store: SqlStore) -> None:
     with pytest.raises(InvalidArgument, match=r"aggregate_id must be a uuid\.UUID"):
         store.version_at(str(A), START)  # type: ignore[arg-type]
 
 
-def test_aware_instants_of_any_kind_and_zone(store: DuckDBEventStore, bank: Bank) -> None:
+def test_aware_instants_of_any_kind_and_zone(store: SqlStore, bank: Bank) -> None:
     at = START + 4 * MINUTE  # v4
     tokyo = timezone(timedelta(hours=9))
     for same in (
@@ -228,7 +225,7 @@ def test_aware_instants_of_any_kind_and_zone(store: DuckDBEventStore, bank: Bank
 @pytest.mark.parametrize("snapshots", [False, True], ids=["plain", "with snapshots"])
 @pytest.mark.parametrize("as_of", [None, START + 100 * MINUTE], ids=["no time", "a late time"])
 def test_as_of_version_beyond_the_stream_names_the_count(
-    store: DuckDBEventStore, bank: Bank, snapshots: bool, as_of: datetime | None
+    store: SqlStore, bank: Bank, snapshots: bool, as_of: datetime | None
 ) -> None:
     loader = Bank(store, snapshot_every=3) if snapshots else bank
     if snapshots:
@@ -249,7 +246,7 @@ def test_as_of_version_beyond_the_stream_is_refused_even_at_an_earlier_time(bank
 
 @pytest.mark.parametrize("every", [1, 2, 3, 5, 50])
 def test_as_of_loads_with_snapshots_equal_plain_ones(
-    store: DuckDBEventStore, bank: Bank, every: int
+    store: SqlStore, bank: Bank, every: int
 ) -> None:
     snapping = Bank(store, snapshot_every=every)
     snapping.rebuild_snapshots(A)

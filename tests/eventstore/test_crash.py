@@ -1,6 +1,9 @@
 """Kill -9 in the middle of writing: every acknowledged append survives, none is half there.
 
-A child process appends to a file-backed store in a loop (``Bank.handle``, three-event
+On both backends: a DuckDB file, and a PostgreSQL database (where the killed process is the
+client, and the server must roll back whatever it had not committed).
+
+A child process appends to a store in a loop (``Bank.handle``, three-event
 ``append`` calls and ``Bank.handle_batch`` batches of up to 30 commands, now and then a
 ``CHECKPOINT``) and prints a line before each append ("begin") and after it returns ("ack",
 with the positions it got). The parent kills it with SIGKILL at a random, seeded moment,
@@ -25,8 +28,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from backends import Backend
+
 import esbank
-from esbank import DuckDBEventStore, replay
+from esbank import DuckDBEventStore, PostgresEventStore, replay
 
 REPO = Path(__file__).resolve().parents[2]
 # the child imports the very esbank this test imported
@@ -49,6 +54,7 @@ from esbank import (
     Bank,
     DepositMoney,
     DuckDBEventStore,
+    PostgresEventStore,
     InsufficientFunds,
     MoneyDeposited,
     MoneyWithdrawn,
@@ -56,7 +62,7 @@ from esbank import (
     WithdrawMoney,
 )
 
-path, run, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, run, seed, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 MAGIC = 0xC0DE
 
 
@@ -91,7 +97,7 @@ rng = random.Random(seed)
 say("imported")  # the parent says when: the previous child may still hold the file
 if sys.stdin.readline() != "go\n":
     sys.exit(0)
-store = DuckDBEventStore(path)
+store = DuckDBEventStore(path) if kind == "duckdb" else PostgresEventStore(path)
 bank = Bank(store, new_id=ids)
 say("ready")
 seq = 0
@@ -168,7 +174,8 @@ for _ in range(5_000):
         say("ack", s, *[o.position for o in outcomes])
     else:
         say("checkpoint")
-        store.connection.execute("CHECKPOINT")
+        if kind == "duckdb":
+            store.connection.execute("CHECKPOINT")
 say("done")
 sys.stdin.read()
 """
@@ -213,11 +220,17 @@ def decode(event_id: UUID) -> tuple[int, int, int, int, int]:
     return run, seq, (value >> 8) & 0xFF, value & 0xFF, (value >> 16) & 0xFF
 
 
-def spawn(script: Path, path: Path, run: int, seed: int, err: Path) -> subprocess.Popen[str]:
-    """Start a child; it imports esbank, then waits for "go" before it opens the file."""
+def open_store(path: str, kind: str) -> Any:
+    return DuckDBEventStore(path) if kind == "duckdb" else PostgresEventStore(path)
+
+
+def spawn(
+    script: Path, path: str, run: int, seed: int, err: Path, kind: str
+) -> subprocess.Popen[str]:
+    """Start a child; it imports esbank, then waits for "go" before it opens the store."""
     with err.open("w") as stderr:
         return subprocess.Popen(
-            [sys.executable, str(script), str(path), str(run), str(seed)],
+            [sys.executable, str(script), path, str(run), str(seed), kind],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -282,11 +295,11 @@ def run_child(
 
 
 def check_store(
-    path: Path, run: int, said: Transcript, earlier: list[tuple[Any, ...]]
+    path: str, kind: str, run: int, said: Transcript, earlier: list[tuple[Any, ...]]
 ) -> list[tuple[Any, ...]]:
-    """Reopen the file and check everything; return the table for the next round."""
+    """Reopen the store and check everything; return the table for the next round."""
     # The child is dead and waited for: the lock is free, so this must not raise StoreLocked.
-    with DuckDBEventStore(path) as store:
+    with open_store(path, kind) as store:
         table = store.connection.execute("SELECT * FROM events ORDER BY position").fetchall()
         # nothing that an earlier round found is lost or changed
         assert table[: len(earlier)] == earlier
@@ -330,23 +343,26 @@ def check_store(
     return table
 
 
-def test_sigkill_never_loses_or_tears_an_acknowledged_append(tmp_path: Path) -> None:
+def test_sigkill_never_loses_or_tears_an_acknowledged_append(
+    backend: Backend, tmp_path: Path
+) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")
-    path = tmp_path / "crash.duckdb"
+    kind = backend.name
+    path = backend.target() if backend.is_postgres else str(tmp_path / "crash.duckdb")
     rng = random.Random(SEED)
     table: list[tuple[Any, ...]] = []
     acked = lost_in_flight = landed_in_flight = checkpoints = 0
     started = time.monotonic()
     errors = [tmp_path / f"child-{run}.err" for run in range(RUNS + 2)]
-    child = spawn(script, path, 1, rng.randrange(2**32), errors[1])
+    child = spawn(script, path, 1, rng.randrange(2**32), errors[1], kind)
     try:
         for run in range(1, RUNS + 1):
             said, how = run_child(child, run, rng, errors[run])
             if run < RUNS:  # the next child imports while this run is checked
-                child = spawn(script, path, run + 1, rng.randrange(2**32), errors[run + 1])
+                child = spawn(script, path, run + 1, rng.randrange(2**32), errors[run + 1], kind)
             try:
-                table = check_store(path, run, said, table)
+                table = check_store(path, kind, run, said, table)
             except AssertionError as failure:
                 raise AssertionError(f"run {run}, killed {how}: {failure}") from failure
             acked += len(said.acked)
@@ -366,21 +382,21 @@ def test_sigkill_never_loses_or_tears_an_acknowledged_append(tmp_path: Path) -> 
     multi = [row for row in table if decode(row[3])[2] > 1]
     assert len(multi) > 100
     assert any(decode(row[3])[2] > 16 for row in table)  # batches on the DataFrame path
+    size = f"file {os.path.getsize(path)} bytes" if kind == "duckdb" else "PostgreSQL"
     print(
         f"\n{RUNS} kills in {elapsed:.1f}s: {acked} acknowledged appends, {len(table)} events, "
         f"{landed_in_flight + lost_in_flight} kills during an append "
-        f"({landed_in_flight} had committed), {checkpoints} checkpoints; "
-        f"file {os.path.getsize(path)} bytes"
+        f"({landed_in_flight} had committed), {checkpoints} checkpoints; {size}"
     )
 
 
 SEED_CHILD = r"""
 import sys
 
-from esbank import Bank, DuckDBEventStore, OpenAccount, seed_history
+from esbank import Bank, DuckDBEventStore, OpenAccount, PostgresEventStore, seed_history
 from esbank.app import seeding
 
-path = sys.argv[1]
+path, kind = sys.argv[1], sys.argv[2]
 real_chunk = seeding._chunk
 
 
@@ -391,7 +407,7 @@ def chunk_and_say(*args, **kwargs):
 
 
 seeding._chunk = chunk_and_say
-store = DuckDBEventStore(path)
+store = DuckDBEventStore(path) if kind == "duckdb" else PostgresEventStore(path)
 if store.head_position() == 0:
     Bank(store).handle(OpenAccount(__import__("uuid").UUID(int=7), "Before", 5))
 print("ready", store.head_position(), flush=True)
@@ -400,14 +416,17 @@ print("seeded", store.head_position(), flush=True)
 """
 
 
-def test_sigkill_during_seeding_leaves_a_readable_gap_free_log(tmp_path: Path) -> None:
+def test_sigkill_during_seeding_leaves_a_readable_gap_free_log(
+    backend: Backend, tmp_path: Path
+) -> None:
     """Killed after some chunks went in: the seed is all or nothing, and can start over."""
     script = tmp_path / "seed_child.py"
     script.write_text(SEED_CHILD, encoding="utf-8")
-    path = tmp_path / "seed.duckdb"
+    kind = backend.name
+    path = backend.target() if backend.is_postgres else str(tmp_path / "seed.duckdb")
     for kill_after in (1, 5, 12):
         child = subprocess.Popen(
-            [sys.executable, str(script), str(path)],
+            [sys.executable, str(script), path, kind],
             stdout=subprocess.PIPE,
             text=True,
             cwd=REPO,
@@ -425,12 +444,12 @@ def test_sigkill_during_seeding_leaves_a_readable_gap_free_log(tmp_path: Path) -
         finally:
             stop(child)
         assert child.returncode == -signal.SIGKILL
-        with DuckDBEventStore(path) as store:
+        with open_store(path, kind) as store:
             recorded = store.read_all()  # raises CorruptEvent on a gap
             assert [r.position for r in recorded] == [1]  # the seed left nothing behind
             assert store.query("SELECT count(*) AS n FROM events")["n"][0] == 1
     # ...and the caller starts over: the whole seed goes in, right after the earlier event.
-    with DuckDBEventStore(path) as store:
+    with open_store(path, kind) as store:
         from esbank import seed_history
 
         result = seed_history(store, accounts=600, events_per_account=50, seed=11, progress=False)

@@ -1,5 +1,6 @@
-"""The contract of ``DuckDBEventStore``: expected versions, atomicity, idempotency, ordering,
-input checks, corrupt rows, the three shapes of a DuckDB conflict, and the file lock.
+"""The contract of an event store, on both backends (the ``backend`` fixture): expected
+versions, atomicity, idempotency, ordering, input checks, corrupt rows. DuckDB only: the three
+shapes of a DuckDB conflict, the file lock and file paths.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 from uuid import UUID
 
 import duckdb
+import psycopg
 import pytest
+from backends import Backend
 from support import rows
 
 from esbank import (
@@ -39,6 +42,7 @@ from esbank import (
     UnknownEventType,
     UnsupportedSchemaVersion,
 )
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import SequentialIds, StepClock
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,12 +54,11 @@ OPEN = AccountOpened("Ada", 100)
 
 
 @pytest.fixture
-def store() -> Iterator[DuckDBEventStore]:
-    with DuckDBEventStore(clock=StepClock(START), new_id=SequentialIds(prefix=0xE)) as s:
-        yield s
+def store(backend: Backend) -> SqlStore:
+    return backend.store(clock=StepClock(START), new_id=SequentialIds(prefix=0xE))
 
 
-def assert_usable(store: DuckDBEventStore) -> None:
+def assert_usable(store: SqlStore) -> None:
     """A follow-up append works: no transaction was left dangling, positions stay gap-free."""
     head = store.head_position()
     stream = UUID(int=0xF00D)
@@ -64,7 +67,7 @@ def assert_usable(store: DuckDBEventStore) -> None:
     assert [r.position for r in store.read_all()] == list(range(1, head + 2))
 
 
-def insert_raw(store: DuckDBEventStore, **values: Any) -> None:
+def insert_raw(store: Any, **values: Any) -> None:
     """Write one row straight into the table, bypassing every check of the store."""
     row = {
         "position": store.head_position() + 1,
@@ -84,8 +87,8 @@ def insert_raw(store: DuckDBEventStore, **values: Any) -> None:
 
 
 # -- expected version ------------------------------------------------------------------------
-def test_exact_int_expected_version() -> None:
-    with DuckDBEventStore() as store:
+def test_exact_int_expected_version(backend: Backend) -> None:
+    with backend.store() as store:
         first = store.append(A, [OPEN], expected_version=0)
         assert first == AppendResult(A, 1, (1,))
         second = store.append(A, [MoneyDeposited(5)], expected_version=1)
@@ -99,9 +102,7 @@ def test_exact_int_expected_version() -> None:
     [(0, 1), (0, 5), (2, 0), (2, 1), (2, 3)],
     ids=lambda v: str(v),
 )
-def test_exact_int_expected_version_conflict(
-    store: DuckDBEventStore, existing: int, expected: int
-) -> None:
+def test_exact_int_expected_version_conflict(store: SqlStore, existing: int, expected: int) -> None:
     if existing:
         store.append(A, [OPEN, MoneyDeposited(1)][:existing], expected_version=0)
     before = rows(store)
@@ -117,7 +118,7 @@ def test_exact_int_expected_version_conflict(
     assert_usable(store)
 
 
-def test_no_stream(store: DuckDBEventStore) -> None:
+def test_no_stream(store: SqlStore) -> None:
     assert store.append(A, [OPEN], expected_version=NO_STREAM).new_version == 1
     before = rows(store)
     with pytest.raises(ConcurrencyConflict) as info:
@@ -127,7 +128,7 @@ def test_no_stream(store: DuckDBEventStore) -> None:
     assert rows(store) == before
 
 
-def test_stream_exists(store: DuckDBEventStore) -> None:
+def test_stream_exists(store: SqlStore) -> None:
     with pytest.raises(ConcurrencyConflict) as info:
         store.append(A, [MoneyDeposited(5)], expected_version=STREAM_EXISTS)
     assert (info.value.expected, info.value.actual) == (STREAM_EXISTS, 0)
@@ -136,7 +137,7 @@ def test_stream_exists(store: DuckDBEventStore) -> None:
     assert store.append(A, [MoneyDeposited(5)], expected_version=STREAM_EXISTS).new_version == 2
 
 
-def test_any(store: DuckDBEventStore) -> None:
+def test_any(store: SqlStore) -> None:
     assert store.append(A, [OPEN], expected_version=ANY) == AppendResult(A, 1, (1,))
     assert store.append(A, [MoneyDeposited(5)], expected_version=ANY) == AppendResult(A, 2, (2,))
     assert [r.version for r in store.read_stream(A)] == [1, 2]
@@ -144,7 +145,7 @@ def test_any(store: DuckDBEventStore) -> None:
 
 # -- atomic multi-event append ---------------------------------------------------------------
 def test_multi_event_append_takes_consecutive_versions_and_positions(
-    store: DuckDBEventStore,
+    store: SqlStore,
 ) -> None:
     store.append(B, [OPEN], expected_version=0)
     result = store.append(
@@ -157,7 +158,7 @@ def test_multi_event_append_takes_consecutive_versions_and_positions(
     assert len({r.recorded_at for r in recorded}) == 1  # one append, one instant
 
 
-def test_failing_multi_event_append_leaves_nothing(store: DuckDBEventStore) -> None:
+def test_failing_multi_event_append_leaves_nothing(store: SqlStore) -> None:
     taken = UUID(int=0x7A4E)
     store.append(A, [OPEN, MoneyDeposited(5)], expected_version=0, event_ids=[UUID(int=1), taken])
     before = rows(store)
@@ -181,7 +182,7 @@ def test_failing_multi_event_append_leaves_nothing(store: DuckDBEventStore) -> N
 # -- idempotent retries ----------------------------------------------------------------------
 @pytest.mark.parametrize("retry_expected", [0, ANY, NO_STREAM, STREAM_EXISTS], ids=str)
 def test_idempotent_retry_returns_the_original_result(
-    store: DuckDBEventStore, retry_expected: object
+    store: SqlStore, retry_expected: object
 ) -> None:
     ids = [UUID(int=0x1D1), UUID(int=0x1D2)]
     store.append(B, [OPEN], expected_version=0)
@@ -204,7 +205,7 @@ def test_idempotent_retry_returns_the_original_result(
 
 @pytest.mark.parametrize("reused_expected", [0, 2, 7])
 def test_stored_ids_with_another_exact_expected_version_are_refused(
-    store: DuckDBEventStore, reused_expected: int
+    store: SqlStore, reused_expected: int
 ) -> None:
     # Same ids and content, but an exact expected version the original append did not have:
     # not a retry but a reused id (e.g. an id factory restarted), so it must not be swallowed.
@@ -233,7 +234,7 @@ def test_stored_ids_with_another_exact_expected_version_are_refused(
     ids=["amount", "type", "stream", "more", "order"],
 )
 def test_same_ids_different_content_is_an_error(
-    store: DuckDBEventStore, stream: UUID, events: list[Any], ids: list[UUID]
+    store: SqlStore, stream: UUID, events: list[Any], ids: list[UUID]
 ) -> None:
     store.append(
         A, [OPEN, MoneyDeposited(5)], expected_version=0, event_ids=[UUID(int=1), UUID(int=2)]
@@ -248,7 +249,7 @@ def test_same_ids_different_content_is_an_error(
 
 
 # -- positions and reads ---------------------------------------------------------------------
-def test_positions_are_global_and_gap_free_in_commit_order(store: DuckDBEventStore) -> None:
+def test_positions_are_global_and_gap_free_in_commit_order(store: SqlStore) -> None:
     plan = [
         (A, [OPEN]),
         (B, [OPEN, MoneyDeposited(1)]),
@@ -271,7 +272,7 @@ def test_positions_are_global_and_gap_free_in_commit_order(store: DuckDBEventSto
     assert store.head_position() == len(committed)
 
 
-def test_read_stream_ranges(store: DuckDBEventStore) -> None:
+def test_read_stream_ranges(store: SqlStore) -> None:
     store.append(A, [OPEN], expected_version=0)
     store.append(B, [OPEN], expected_version=0)
     store.append(A, [MoneyDeposited(i) for i in (1, 2, 3, 4)], expected_version=1)
@@ -295,7 +296,7 @@ def test_read_stream_ranges(store: DuckDBEventStore) -> None:
     ]
 
 
-def test_read_all_after_position_and_limit(store: DuckDBEventStore) -> None:
+def test_read_all_after_position_and_limit(store: SqlStore) -> None:
     store.append(A, [OPEN, MoneyDeposited(1)], expected_version=0)
     store.append(B, [OPEN, MoneyDeposited(2), MoneyDeposited(3)], expected_version=0)
 
@@ -311,7 +312,7 @@ def test_read_all_after_position_and_limit(store: DuckDBEventStore) -> None:
     assert positions(after_position=50) == []
 
 
-def test_stream_version_and_head_position(store: DuckDBEventStore) -> None:
+def test_stream_version_and_head_position(store: SqlStore) -> None:
     assert (store.stream_version(A), store.head_position()) == (0, 0)
     store.append(A, [OPEN, MoneyDeposited(1)], expected_version=0)
     store.append(B, [OPEN], expected_version=0)
@@ -319,7 +320,7 @@ def test_stream_version_and_head_position(store: DuckDBEventStore) -> None:
     assert store.head_position() == 3
 
 
-def test_recorded_event_fields(store: DuckDBEventStore) -> None:
+def test_recorded_event_fields(store: SqlStore) -> None:
     store.append(A, [OPEN], expected_version=0, event_ids=[UUID(int=0x99)])
     (recorded,) = store.read_stream(A)
     assert recorded == RecordedEvent(
@@ -336,14 +337,14 @@ def test_recorded_event_fields(store: DuckDBEventStore) -> None:
     assert store.read_all() == [recorded]
 
 
-def test_event_ids_come_from_the_injected_factory(store: DuckDBEventStore) -> None:
+def test_event_ids_come_from_the_injected_factory(store: SqlStore) -> None:
     store.append(A, [OPEN, MoneyDeposited(1)], expected_version=0)
     ids = [r.event_id for r in store.read_stream(A)]
     assert ids == [UUID(int=(0xE << 112) | 1), UUID(int=(0xE << 112) | 2)]
 
 
 # -- the clock -------------------------------------------------------------------------------
-def test_recorded_at_comes_from_the_injected_clock(store: DuckDBEventStore) -> None:
+def test_recorded_at_comes_from_the_injected_clock(store: SqlStore) -> None:
     store.append(A, [OPEN], expected_version=0)
     store.append(A, [MoneyDeposited(1)], expected_version=1)
     times = [r.recorded_at for r in store.read_stream(A)]
@@ -351,13 +352,13 @@ def test_recorded_at_comes_from_the_injected_clock(store: DuckDBEventStore) -> N
     assert all(t.utcoffset() == timedelta(0) for t in times)
 
 
-def test_recorded_at_is_converted_to_utc() -> None:
+def test_recorded_at_is_converted_to_utc(backend: Backend) -> None:
     plus_two = timezone(timedelta(hours=2))
-    with DuckDBEventStore(clock=lambda: datetime(2026, 3, 1, 12, 0, tzinfo=plus_two)) as store:
+    with backend.store(clock=lambda: datetime(2026, 3, 1, 12, 0, tzinfo=plus_two)) as store:
         store.append(A, [OPEN], expected_version=0)
         (recorded,) = store.read_all()
         raw = store.connection.execute(
-            "SELECT strftime(recorded_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') FROM events"
+            "SELECT substr(CAST(recorded_at AT TIME ZONE 'UTC' AS VARCHAR), 1, 16) FROM events"
         ).fetchone()
     assert recorded.recorded_at == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     assert recorded.recorded_at.utcoffset() == timedelta(0)
@@ -370,8 +371,8 @@ def test_recorded_at_is_converted_to_utc() -> None:
     [datetime(2026, 3, 1, 12, 0), "2026-03-01T12:00:00Z", None],
     ids=["naive", "str", "none"],
 )
-def test_a_clock_without_timezone_is_refused(clock_value: object) -> None:
-    with DuckDBEventStore(clock=lambda: clock_value) as store:  # type: ignore[arg-type,return-value]
+def test_a_clock_without_timezone_is_refused(backend: Backend, clock_value: object) -> None:
+    with backend.store(clock=lambda: clock_value) as store:  # type: ignore[arg-type,return-value]
         with pytest.raises(InvalidAppend, match="timezone-aware datetime"):
             store.append(A, [OPEN], expected_version=0)
         assert rows(store) == []
@@ -379,7 +380,7 @@ def test_a_clock_without_timezone_is_refused(clock_value: object) -> None:
 
 
 # -- metadata --------------------------------------------------------------------------------
-def test_metadata_round_trips(store: DuckDBEventStore) -> None:
+def test_metadata_round_trips(store: SqlStore) -> None:
     metadata = {
         "command_id": "c-1",
         "correlation": {"id": 7, "chain": ["a", "b"]},
@@ -442,7 +443,7 @@ BAD_APPENDS: list[tuple[str, dict[str, Any], str]] = [
     ("overrides", "why"), [b[1:] for b in BAD_APPENDS], ids=[b[0] for b in BAD_APPENDS]
 )
 def test_bad_append_input_is_refused_and_nothing_is_written(
-    store: DuckDBEventStore, overrides: dict[str, Any], why: str
+    store: SqlStore, overrides: dict[str, Any], why: str
 ) -> None:
     store.append(B, [OPEN], expected_version=0)
     before = rows(store)
@@ -481,9 +482,7 @@ BAD_READS: list[tuple[str, Any, str]] = [
 
 
 @pytest.mark.parametrize(("read", "why"), [b[1:] for b in BAD_READS], ids=[b[0] for b in BAD_READS])
-def test_bad_read_arguments_raise_invalid_argument(
-    store: DuckDBEventStore, read: Any, why: str
-) -> None:
+def test_bad_read_arguments_raise_invalid_argument(store: SqlStore, read: Any, why: str) -> None:
     store.append(A, [OPEN], expected_version=0)
     with pytest.raises(InvalidArgument) as info:
         read(store)
@@ -501,17 +500,9 @@ def names_the_row(message: str, position: int, version: int, aggregate: UUID = A
     )
 
 
-def _loosen_json_columns(store: DuckDBEventStore) -> None:
-    """Let the payload column hold text that is not JSON (as an older or foreign writer might)."""
-    conn = store.connection
-    conn.execute("DROP INDEX events_aggregate_id")
-    conn.execute("ALTER TABLE events ALTER COLUMN payload SET DATA TYPE VARCHAR")
-    conn.execute("ALTER TABLE events ALTER COLUMN metadata SET DATA TYPE VARCHAR")
-
-
-def test_the_json_column_already_refuses_malformed_payloads(store: DuckDBEventStore) -> None:
+def test_the_json_column_already_refuses_malformed_payloads(store: SqlStore) -> None:
     store.append(A, [OPEN], expected_version=0)
-    with pytest.raises(duckdb.ConversionException):
+    with pytest.raises((duckdb.ConversionException, psycopg.errors.InvalidTextRepresentation)):
         insert_raw(store, payload="{not json")
 
 
@@ -542,11 +533,15 @@ CORRUPTIONS: list[tuple[str, dict[str, Any], type[Exception], str]] = [
     ("values", "error", "why"), [c[1:] for c in CORRUPTIONS], ids=[c[0] for c in CORRUPTIONS]
 )
 def test_corrupt_rows_raise_typed_errors_naming_the_row(
-    store: DuckDBEventStore, values: dict[str, Any], error: type[Exception], why: str
+    backend: Backend,
+    store: SqlStore,
+    values: dict[str, Any],
+    error: type[Exception],
+    why: str,
 ) -> None:
     store.append(A, [OPEN, MoneyDeposited(1)], expected_version=0)
     store.append(B, [OPEN], expected_version=0)
-    _loosen_json_columns(store)
+    backend.loosen_json(store)
     insert_raw(store, **values)  # position 4, stream A version 3
     for read in (
         lambda: store.read_stream(A),
@@ -563,7 +558,7 @@ def test_corrupt_rows_raise_typed_errors_naming_the_row(
     assert [r.version for r in store.read_stream(A, to_version=2)] == [1, 2]
 
 
-def test_a_gap_in_versions_is_corrupt(store: DuckDBEventStore) -> None:
+def test_a_gap_in_versions_is_corrupt(store: SqlStore) -> None:
     store.append(A, [OPEN, MoneyDeposited(1)], expected_version=0)
     insert_raw(store, version=4)  # version 3 is missing; position 3 is fine
     with pytest.raises(CorruptEvent) as info:
@@ -576,7 +571,7 @@ def test_a_gap_in_versions_is_corrupt(store: DuckDBEventStore) -> None:
         store.read_stream(A, from_version=2)
 
 
-def test_a_missing_first_version_is_corrupt(store: DuckDBEventStore) -> None:
+def test_a_missing_first_version_is_corrupt(store: SqlStore) -> None:
     insert_raw(store, version=2, event_type="AccountOpened", payload='{"owner": "Ada"}')
     with pytest.raises(CorruptEvent) as info:
         store.read_stream(A)
@@ -584,7 +579,7 @@ def test_a_missing_first_version_is_corrupt(store: DuckDBEventStore) -> None:
     assert names_the_row(str(info.value), position=1, version=2)
 
 
-def test_a_gap_in_positions_is_corrupt(store: DuckDBEventStore) -> None:
+def test_a_gap_in_positions_is_corrupt(store: SqlStore) -> None:
     store.append(A, [OPEN, MoneyDeposited(1)], expected_version=0)
     insert_raw(store, position=5)  # positions 3 and 4 are missing
     with pytest.raises(CorruptEvent) as info:
@@ -719,7 +714,7 @@ def test_conflict_as_expected_version_mismatch(hooked: HookedStore) -> None:
     assert_usable(hooked)
 
 
-def test_store_keeps_working_after_every_kind_of_failure(store: DuckDBEventStore) -> None:
+def test_store_keeps_working_after_every_kind_of_failure(store: SqlStore) -> None:
     store.append(A, [OPEN], expected_version=0, event_ids=[UUID(int=1)])
     failures = [
         lambda: store.append(A, [MoneyDeposited(1)], expected_version=5),
@@ -737,8 +732,8 @@ def test_store_keeps_working_after_every_kind_of_failure(store: DuckDBEventStore
 
 
 # -- lifecycle and files ---------------------------------------------------------------------
-def test_closed_store_says_so(tmp_path: Path) -> None:
-    store = DuckDBEventStore(tmp_path / "closed.duckdb")
+def test_closed_store_says_so(backend: Backend) -> None:
+    store = backend.store()
     store.close()
     store.close()  # closing twice is harmless
     with pytest.raises(StoreError, match="closed"):
@@ -820,7 +815,7 @@ def test_two_stores_on_one_file_share_a_lock_and_stay_gap_free(tmp_path: Path) -
 
         errors: list[BaseException] = []
 
-        def writer(store: DuckDBEventStore, stream: UUID) -> None:
+        def writer(store: SqlStore, stream: UUID) -> None:
             try:
                 store.append(stream, [OPEN], expected_version=ANY)
                 for _ in range(30):
@@ -842,6 +837,34 @@ def test_two_stores_on_one_file_share_a_lock_and_stay_gap_free(tmp_path: Path) -
             assert [r.position for r in recorded] == list(range(1, 2 + 3 * 31 + 1))
             for stream in (B, C, UUID(int=0xD)):
                 assert [r.version for r in store.read_stream(stream)] == list(range(1, 32))
+
+
+def test_two_store_objects_on_one_database_stay_gap_free(backend: Backend) -> None:
+    first, second = backend.store(), backend.store()
+    assert first.same_database(second) and second.same_database(first)
+    first.append(A, [OPEN], expected_version=0)
+    with pytest.raises(ConcurrencyConflict):
+        second.append(A, [OPEN], expected_version=0)
+    errors: list[BaseException] = []
+
+    def writer(store: SqlStore, stream: UUID) -> None:
+        try:
+            for _ in range(20):
+                store.append(stream, [MoneyDeposited(1)], expected_version=ANY)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=writer, args=(store, stream))
+        for store, stream in ((first, B), (second, C), (first, A), (second, UUID(int=0xD)))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [r.position for r in second.read_all()] == list(range(1, 82))
+    assert [r.version for r in first.read_stream(A)] == list(range(1, 22))
 
 
 def test_in_memory_stores_are_independent() -> None:
@@ -883,7 +906,7 @@ def test_every_spelling_of_one_file_shares_one_lock(
         assert [r.position for r in first.read_all()] == [1, 2, 3, 4]
 
 
-def test_unknown_payload_fields_are_tolerated(store: DuckDBEventStore) -> None:
+def test_unknown_payload_fields_are_tolerated(store: SqlStore) -> None:
     store.append(A, [OPEN], expected_version=0)
     insert_raw(store, payload='{"amount": 5, "currency": "EUR"}')
     assert store.read_stream(A)[-1].event == MoneyDeposited(5)

@@ -29,6 +29,7 @@ LESSONS = {
     "06": "projections",
     "07": "lag",
     "08": "interview",
+    "09": "postgres",
     "10": "http",
 }
 MAX_MODULE_LINES = 450
