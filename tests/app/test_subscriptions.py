@@ -17,17 +17,26 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from backends import Backend
 
 import esbank
-from esbank import Bank, DepositMoney, DuckDBEventStore, InvalidArgument, OpenAccount
+from esbank import (
+    Bank,
+    DepositMoney,
+    DuckDBEventStore,
+    InvalidArgument,
+    OpenAccount,
+    PostgresEventStore,
+)
 from esbank.app.subscriptions import Inbox, Subscription, SubscriptionBusy
+from esbank.eventstore.protocol import SqlStore
 from esbank.teach import SequentialIds, StepClock
 
 A = UUID(int=0xA)
 CHILD_PATH = str(Path(esbank.__file__).resolve().parents[1])
 
 
-def history(store: DuckDBEventStore, deposits: int = 30) -> Bank:
+def history(store: SqlStore, deposits: int = 30) -> Bank:
     bank = Bank(store, new_id=SequentialIds())
     bank.handle(OpenAccount(A, "Ann", 0))
     bank.handle_batch([DepositMoney(A, 1 + i) for i in range(deposits)])
@@ -35,11 +44,12 @@ def history(store: DuckDBEventStore, deposits: int = 30) -> Bank:
 
 
 @pytest.fixture
-def store() -> DuckDBEventStore:
-    return DuckDBEventStore(clock=StepClock())
+def store(backend: Backend) -> SqlStore:
+    """A store on this test's database, on each backend."""
+    return backend.store(clock=StepClock())
 
 
-def test_deliver_hands_over_every_event_once_in_order(store: DuckDBEventStore) -> None:
+def test_deliver_hands_over_every_event_once_in_order(store: SqlStore) -> None:
     history(store)
     sub = Subscription(store, "out", batch_size=7)
     got: list[int] = []
@@ -49,7 +59,7 @@ def test_deliver_hands_over_every_event_once_in_order(store: DuckDBEventStore) -
     assert sub.deliver(lambda events: got.append(-1)) == 0  # caught up: no empty call
 
 
-def test_a_failing_handler_gets_the_same_batch_again(store: DuckDBEventStore) -> None:
+def test_a_failing_handler_gets_the_same_batch_again(store: SqlStore) -> None:
     history(store, deposits=4)
     sub = Subscription(store, "out", batch_size=3)
     batches: list[list[int]] = []
@@ -68,7 +78,7 @@ def test_a_failing_handler_gets_the_same_batch_again(store: DuckDBEventStore) ->
 
 
 def test_apply_moves_the_checkpoint_with_the_writes_or_not_at_all(
-    store: DuckDBEventStore,
+    store: SqlStore,
 ) -> None:
     history(store, deposits=9)
     store.sql("CREATE TABLE seen (position BIGINT PRIMARY KEY)")
@@ -93,7 +103,7 @@ def test_apply_moves_the_checkpoint_with_the_writes_or_not_at_all(
     assert store.sql("SELECT count(*), max(position) FROM seen") == [(9, 10)]
 
 
-def test_two_workers_never_deliver_at_once(store: DuckDBEventStore) -> None:
+def test_two_workers_never_deliver_at_once(store: SqlStore) -> None:
     history(store)
     clock = StepClock(datetime(2026, 1, 5, tzinfo=UTC), timedelta(0))
     first = Subscription(store, "out", batch_size=5, owner="first", clock=clock)
@@ -111,7 +121,7 @@ def test_two_workers_never_deliver_at_once(store: DuckDBEventStore) -> None:
 
 
 def test_a_worker_whose_lease_ran_out_mid_delivery_does_not_move_the_checkpoint(
-    store: DuckDBEventStore,
+    store: SqlStore,
 ) -> None:
     history(store)
     clock = StepClock(datetime(2026, 1, 5, tzinfo=UTC), timedelta(0))
@@ -127,8 +137,9 @@ def test_a_worker_whose_lease_ran_out_mid_delivery_does_not_move_the_checkpoint(
     assert fast.checkpoint() == 5  # the fast worker's batch, once
 
 
-def test_threads_on_one_subscription_deliver_each_batch_once(tmp_path: Path) -> None:
-    with DuckDBEventStore(tmp_path / "s.duckdb") as store:
+def test_threads_on_one_subscription_deliver_each_batch_once(backend: Backend) -> None:
+    store = backend.store()
+    if True:  # (one store object shared by four workers on threads)
         history(store, deposits=200)
         got: list[int] = []
         lock = threading.Lock()
@@ -157,7 +168,7 @@ def _record(events: list[Any], got: list[int], lock: threading.Lock) -> None:
         got.extend(e.position for e in events)
 
 
-def test_an_inbox_processes_a_redelivered_event_once(store: DuckDBEventStore) -> None:
+def test_an_inbox_processes_a_redelivered_event_once(store: SqlStore) -> None:
     history(store, deposits=5)
     consumer = DuckDBEventStore()
     consumer.sql("CREATE TABLE received (position BIGINT)")
@@ -173,7 +184,7 @@ def test_an_inbox_processes_a_redelivered_event_once(store: DuckDBEventStore) ->
     assert inbox.seen() == 6
 
 
-def test_waiting_wakes_on_an_append(store: DuckDBEventStore) -> None:
+def test_waiting_wakes_on_an_append(store: SqlStore) -> None:
     bank = history(store, deposits=1)
     sub = Subscription(store, "out")
     sub.run(lambda events: None)
@@ -195,19 +206,23 @@ def test_waiting_wakes_on_an_append(store: DuckDBEventStore) -> None:
         ({"clock": "now"}, "clock"),
     ],
 )
-def test_bad_arguments(store: DuckDBEventStore, kwargs: dict[str, Any], why: str) -> None:
+def test_bad_arguments(store: SqlStore, kwargs: dict[str, Any], why: str) -> None:
     arguments: dict[str, Any] = {"name": "out", **kwargs}
     with pytest.raises(InvalidArgument, match=why):
         Subscription(store, **arguments)
 
 
+def open_store(path: str, kind: str) -> Any:
+    return DuckDBEventStore(path) if kind == "duckdb" else PostgresEventStore(path)
+
+
 CHILD = r"""
 import os, sys, time
-from esbank import DuckDBEventStore
+from esbank import DuckDBEventStore, PostgresEventStore
 from esbank.app.subscriptions import Inbox, Subscription
 
-events_path, consumer_path, log_path = sys.argv[1:4]
-store = DuckDBEventStore(events_path)
+events_path, consumer_path, log_path, kind = sys.argv[1:5]
+store = DuckDBEventStore(events_path) if kind == "duckdb" else PostgresEventStore(events_path)
 consumer = DuckDBEventStore(consumer_path)
 consumer.sql("CREATE TABLE IF NOT EXISTS received (position BIGINT)")
 inbox = Inbox(consumer)
@@ -235,19 +250,20 @@ print("done", flush=True)
 
 
 def test_kill_9_between_delivery_and_checkpoint_means_redelivery_never_loss(
-    tmp_path: Path,
+    tmp_path: Path, backend: Backend
 ) -> None:
-    events_path, consumer_path = tmp_path / "events.duckdb", tmp_path / "consumer.duckdb"
-    log_path = tmp_path / "delivered.log"
-    with DuckDBEventStore(events_path) as store:
+    events_path = backend.target() if backend.is_postgres else str(tmp_path / "events.duckdb")
+    consumer_path, log_path = tmp_path / "consumer.duckdb", tmp_path / "delivered.log"
+    with open_store(events_path, backend.name) as store:
         history(store, deposits=299)  # 300 events
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")
     rng = random.Random(20261203)
     kills = 0
+    args = [str(script), events_path, str(consumer_path), str(log_path), backend.name]
     for _ in range(40):
         child = subprocess.Popen(
-            [sys.executable, str(script), str(events_path), str(consumer_path), str(log_path)],
+            [sys.executable, *args],
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": CHILD_PATH},

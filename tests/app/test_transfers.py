@@ -12,13 +12,13 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from backends import Backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from esbank import (
     Bank,
     CloseAccount,
-    DuckDBEventStore,
     InvalidArgument,
     InvalidCommand,
     OpenAccount,
@@ -36,8 +36,10 @@ class Crash(Exception):
     """The process dies here (a fault injected between two writes)."""
 
 
-def bank_with_accounts(balances: list[int]) -> Bank:
-    bank = Bank(DuckDBEventStore(), new_id=SequentialIds())
+def bank_with_accounts(backend: Backend, balances: list[int]) -> Bank:
+    """A bank on a database of its own, on the test's backend (every test here runs on
+    DuckDB and on PostgreSQL)."""
+    bank = Bank(backend.fresh(), new_id=SequentialIds())
     for i, account in enumerate(ACCOUNTS):  # all four open; the balances given, else 0
         bank.handle(OpenAccount(account, "Owner", balances[i] if i < len(balances) else 0))
     bank.handle(OpenAccount(CLOSED, "Gone", 0))
@@ -53,8 +55,8 @@ def tid(n: int) -> UUID:
     return UUID(int=0x7000 + n)
 
 
-def test_a_transfer_moves_money_and_completes() -> None:
-    bank = bank_with_accounts([1_000, 0])
+def test_a_transfer_moves_money_and_completes(backend: Backend) -> None:
+    bank = bank_with_accounts(backend, [1_000, 0])
     transfers = Transfers(bank.store, bank=bank)
     transfers.start(TransferMoney(tid(1), ACCOUNTS[0], ACCOUNTS[1], 300))
     assert transfers.status(tid(1)) == "pending"
@@ -65,8 +67,8 @@ def test_a_transfer_moves_money_and_completes() -> None:
 
 
 @pytest.mark.parametrize(("target", "why"), [(CLOSED, "is closed"), (UNKNOWN, "not been opened")])
-def test_a_refused_credit_refunds_the_source(target: UUID, why: str) -> None:
-    bank = bank_with_accounts([1_000])
+def test_a_refused_credit_refunds_the_source(backend: Backend, target: UUID, why: str) -> None:
+    bank = bank_with_accounts(backend, [1_000])
     transfers = Transfers(bank.store, bank=bank)
     transfers.start(TransferMoney(tid(1), ACCOUNTS[0], target, 400))
     assert transfers.run() == 3  # debit, credit refused, refund
@@ -82,8 +84,8 @@ def test_a_refused_credit_refunds_the_source(target: UUID, why: str) -> None:
     ]
 
 
-def test_a_refused_debit_ends_the_transfer_with_nothing_moved() -> None:
-    bank = bank_with_accounts([100, 0])
+def test_a_refused_debit_ends_the_transfer_with_nothing_moved(backend: Backend) -> None:
+    bank = bank_with_accounts(backend, [100, 0])
     transfers = Transfers(bank.store, bank=bank)
     transfers.start(TransferMoney(tid(1), ACCOUNTS[0], ACCOUNTS[1], 500))
     transfers.run()
@@ -92,8 +94,8 @@ def test_a_refused_debit_ends_the_transfer_with_nothing_moved() -> None:
     assert [bank.load(a).balance for a in ACCOUNTS[:2]] == [100, 0]
 
 
-def test_starting_the_same_transfer_twice_is_one_transfer() -> None:
-    bank = bank_with_accounts([1_000, 0])
+def test_starting_the_same_transfer_twice_is_one_transfer(backend: Backend) -> None:
+    bank = bank_with_accounts(backend, [1_000, 0])
     transfers = Transfers(bank.store, bank=bank)
     command = TransferMoney(tid(1), ACCOUNTS[0], ACCOUNTS[1], 10)
     transfers.start(command)
@@ -105,8 +107,10 @@ def test_starting_the_same_transfer_twice_is_one_transfer() -> None:
 
 @pytest.mark.parametrize("step", ["debit", "credit", "complete"])
 @pytest.mark.parametrize("point", FAULT_POINTS)
-def test_a_crash_at_any_step_resumes_without_doubling(step: str, point: str) -> None:
-    bank = bank_with_accounts([1_000, 0])
+def test_a_crash_at_any_step_resumes_without_doubling(
+    backend: Backend, step: str, point: str
+) -> None:
+    bank = bank_with_accounts(backend, [1_000, 0])
 
     def crash(transfer_id: UUID, at: str, where: str) -> None:
         if (at, where) == (step, point):
@@ -124,8 +128,8 @@ def test_a_crash_at_any_step_resumes_without_doubling(step: str, point: str) -> 
     assert len(bank.store.read_stream(ACCOUNTS[0])) == 2  # opened, one withdrawal: not two
 
 
-def test_transfers_by_status_and_by_account() -> None:
-    bank = bank_with_accounts([1_000, 0, 50])
+def test_transfers_by_status_and_by_account(backend: Backend) -> None:
+    bank = bank_with_accounts(backend, [1_000, 0, 50])
     transfers = Transfers(bank.store, bank=bank)
     transfers.start(TransferMoney(tid(1), ACCOUNTS[0], ACCOUNTS[1], 300))
     transfers.start(TransferMoney(tid(2), ACCOUNTS[0], CLOSED, 200))
@@ -141,10 +145,10 @@ def test_transfers_by_status_and_by_account() -> None:
     assert mine["status"].tolist() == ["completed", "refunded"]
 
 
-def test_transfers_leave_the_account_read_models_alone() -> None:
+def test_transfers_leave_the_account_read_models_alone(backend: Backend) -> None:
     from esbank import Projector, Queries, standard_projections
 
-    bank = bank_with_accounts([1_000, 0])
+    bank = bank_with_accounts(backend, [1_000, 0])
     transfers = Transfers(bank.store, bank=bank)
     transfers.start(TransferMoney(tid(1), ACCOUNTS[0], ACCOUNTS[1], 300))
     transfers.run()
@@ -170,11 +174,11 @@ def test_transfers_leave_the_account_read_models_alone() -> None:
     ],
 )
 def test_bad_transfers_are_refused_before_anything_is_written(
-    args: tuple[Any, ...], error: type[Exception]
+    backend: Backend, args: tuple[Any, ...], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
         TransferMoney(*args)
-    bank = bank_with_accounts([1])
+    bank = bank_with_accounts(backend, [1])
     with pytest.raises(InvalidArgument):
         Transfers(bank.store).start("not a command")  # type: ignore[arg-type]
 
@@ -198,21 +202,29 @@ crashes = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     balances=st.lists(st.integers(0, 1_000), min_size=4, max_size=4),
     plan=transfer_plans,
     faults=crashes,
 )
 def test_invariants_under_random_transfers_crashes_and_restarts(
-    balances: list[int], plan: list[tuple[int, int, int]], faults: list[tuple[int, str, str]]
+    backend: Backend,
+    balances: list[int],
+    plan: list[tuple[int, int, int]],
+    faults: list[tuple[int, str, str]],
 ) -> None:
-    run_scenario(balances, plan, faults)
+    run_scenario(backend, balances, plan, faults)
 
 
-def test_the_invariants_hold_across_two_crashes() -> None:
+def test_the_invariants_hold_across_two_crashes(backend: Backend) -> None:
     """Sure to crash twice: in the middle of a credit, and just before a refund."""
     crashed = run_scenario(
+        backend,
         [500, 500, 0, 0],
         [(0, 1, 100), (1, 4, 50), (2, 3, 10)],
         [(0, "credit", "after command"), (1, "refund", "before")],
@@ -221,11 +233,14 @@ def test_the_invariants_hold_across_two_crashes() -> None:
 
 
 def run_scenario(
-    balances: list[int], plan: list[tuple[int, int, int]], faults: list[tuple[int, str, str]]
+    backend: Backend,
+    balances: list[int],
+    plan: list[tuple[int, int, int]],
+    faults: list[tuple[int, str, str]],
 ) -> int:
     """Start the planned transfers, crash at the faults, restart, and check every invariant;
     returns how many crashes happened."""
-    bank = bank_with_accounts(balances)
+    bank = bank_with_accounts(backend, balances)
     targets = [*ACCOUNTS, CLOSED, UNKNOWN]
     ids = [tid(i) for i in range(len(plan))]
     pending = list(faults)
