@@ -29,6 +29,7 @@ LESSONS = {
     "06": "projections",
     "07": "lag",
     "08": "interview",
+    "11": "beyond",
 }
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 60
