@@ -77,16 +77,21 @@ def relay(
 
 
 def compare_guarantees(
-    store: SqlStore, *, crash_at: Iterable[int] = (6,), batch_size: int = 4
+    store: SqlStore,
+    *,
+    crash_at: Iterable[int] = (6,),
+    batch_size: int = 4,
+    name: str = "relay",
 ) -> pd.DataFrame:
-    """Relay ``store``'s log once per mode, each relay dying right after the messages
-    numbered ``crash_at``; one row per mode: delivered, lost, duplicated and applied."""
+    """Relay ``store``'s log once per mode (subscriptions ``<name> (<mode>)``, from the
+    start), each relay dying right after the messages numbered ``crash_at``; one row per
+    mode: delivered, lost, duplicated and applied."""
     crashes = tuple(crash_at)
     require_int("batch_size", batch_size, minimum=1)
     log = store.read_all()
     rows = []
     for mode in MODES:
         outside = Outside(inbox=mode == "effectively once", crash_at=crashes)
-        restarts = relay(store, outside, mode, name=f"relay ({mode})", batch_size=batch_size)
+        restarts = relay(store, outside, mode, name=f"{name} ({mode})", batch_size=batch_size)
         rows.append({"mode": mode, "crashes": restarts, **outside.report(log)})
     return pd.DataFrame(rows).set_index("mode")

@@ -29,6 +29,7 @@ from esbank.teach.beyond.process import (
     crash_once,
     log_rows,
     money,
+    money_line,
     transfer_bank,
 )
 from esbank.teach.determinism import SequentialIds
@@ -147,7 +148,7 @@ class TransferPanel(ui.Shell):
 
     def summary(self) -> str:
         """One line: the balances, the money in flight and the total."""
-        return ", ".join(f"{k} {format_cents(v)}" for k, v in money(self.bank.store).items())
+        return money_line(self.bank.store)
 
     def snapshot_html(self) -> str:
         """The messages and the three views as one HTML block: the panel, frozen."""

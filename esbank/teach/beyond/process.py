@@ -69,6 +69,11 @@ def money(store: SqlStore) -> dict[str, int]:
     return row
 
 
+def money_line(store: SqlStore) -> str:
+    """:func:`money` as one line, e.g. ``Ada 750.00, Bo 250.00, …, total 1,000.00``."""
+    return ", ".join(f"{name} {format_cents(cents)}" for name, cents in money(store).items())
+
+
 # -- the log as rows ----------------------------------------------------------------------------
 def _detail(r: RecordedEvent) -> str:
     event: Any = r.event
