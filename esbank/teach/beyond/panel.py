@@ -46,9 +46,7 @@ AMOUNTS = (25_000, 40_000, 150_000)
 def money_html(row: dict[str, int]) -> str:
     """The balances, the money in flight and their total (``money()``), as a table."""
     cells = [(name, format_cents(cents)) for name, cents in row.items()]
-    table = ui.table(
-        ["", "cents as money"], cells, css=f"{PANEL_CLASS}-money-table", row_headers=True
-    )
+    table = ui.table(["", "amount"], cells, css=f"{PANEL_CLASS}-money-table", row_headers=True)
     return f'<div class="{PANEL_CLASS}-money"><b>Balances and money in flight</b>{table}</div>'
 
 
@@ -213,8 +211,10 @@ def transfer_panel(*, bank: Bank | None = None) -> TransferPanel:
     )
     hint = "Choose a target, an amount and where the manager dies, then click Start transfer."
     message = ui.classed(PANEL_CLASS, "message", widgets.HTML(ui.message(PANEL_CLASS, hint)))
+    gap = widgets.Layout(margin="0 2.5em 0 0")  # between the two tables side by side
     views = [
-        ui.classed(PANEL_CLASS, css, widgets.HTML()) for css in ("money", "events", "statuses")
+        ui.classed(PANEL_CLASS, css, widgets.HTML(layout=gap))
+        for css in ("money", "events", "statuses")
     ]
     children = [
         widgets.HBox([target, amount]),
