@@ -73,7 +73,10 @@ def relay(
             continue  # the process died: a new one starts from the checkpoint
         subscription.release()
         return restarts
-    raise RuntimeError(f"the relay died {MAX_RESTARTS} times in a row; fewer crash points")
+    raise InvalidArgument(
+        f"the relay died {MAX_RESTARTS} times before it caught up; give Outside fewer crash "
+        "points (crash_at)"
+    )
 
 
 def compare_guarantees(
