@@ -154,7 +154,8 @@ class Outside:
         return self.database.query("SELECT n, change, event_id FROM ledger ORDER BY n")
 
     def report(self, log: Sequence[RecordedEvent]) -> dict[str, int]:
-        """Delivered, lost and duplicated, against the events of ``log``."""
+        """Delivered (distinct events that arrived), lost and duplicated, and what the
+        consumer applied, against the events of ``log``."""
         (sent, delivered), = self.database.sql(
             "SELECT count(*), count(DISTINCT event_id) FROM messages"
         )  # fmt: skip
@@ -165,6 +166,7 @@ class Outside:
         return {
             "events in the log": len(log),
             "messages sent": int(sent),
+            "delivered": int(delivered),
             "lost": len(log) - int(delivered),
             "delivered twice": int(sent) - int(delivered),
             "applied": int(applied),

@@ -9,6 +9,7 @@ raises, and a resume is a new ``Transfers`` (a fresh ``Bank``, nothing cached) c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -129,14 +130,18 @@ def crash_once(step: str, point: str) -> Callable[[UUID, str, str], None]:
     return fault
 
 
-def _written_by_the_transfer(store: SqlStore) -> int:
-    """How many account events the transfer's steps wrote (each step's key at most once)."""
+def _written_by_the_transfer(store: SqlStore) -> tuple[int, bool]:
+    """How many account events the transfer's steps wrote, and whether nothing was written
+    twice (each step's account command once at most, each transfer event type once)."""
     keys = {str(step_key(TRANSFER, s)) for s in MONEY_STEPS}
-    return sum(
-        r.metadata.get("idempotency_key") in keys
+    written = Counter(
+        r.metadata["idempotency_key"]
         for r in store.read_all()
-        if r.aggregate_id in ACCOUNTS
+        if r.aggregate_id in ACCOUNTS and r.metadata.get("idempotency_key") in keys
     )
+    types = [r.event_type for r in store.read_stream(TRANSFER)]
+    once = all(n == 1 for n in written.values()) and len(types) == len(set(types))
+    return sum(written.values()), once
 
 
 def crash_and_resume(
@@ -156,6 +161,7 @@ def crash_and_resume(
     resumed = Transfers(bank.store, owner=MANAGER)
     resumed.run()
     after = money(bank.store)
+    written, once = _written_by_the_transfer(bank.store)
     return {
         ("", "step"): step,
         ("", "point"): point,
@@ -163,8 +169,9 @@ def crash_and_resume(
         **{("at the crash", k): at_crash[k] for k in ("Ada", "Bo", "in flight", "total")},
         ("after the resume", "status"): resumed.status(TRANSFER),
         **{("after the resume", k): after[k] for k in ("Ada", "Bo", "in flight", "total")},
-        ("after the resume", "money events"): _written_by_the_transfer(bank.store),
+        ("after the resume", "money events"): written,
         ("after the resume", "transfer events"): bank.store.stream_version(TRANSFER),
+        ("after the resume", "nothing twice"): once,
     }
 
 

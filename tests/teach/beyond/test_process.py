@@ -55,7 +55,7 @@ def test_a_crash_anywhere_resumes_to_the_same_end(target: object) -> None:
     assert set(after["status"]) == {"completed" if target == BO else "refunded"}
     assert (after["total"] == 100_000).all() and (after["in flight"] == 0).all()
     assert (after["money events"] == 2).all()  # debit + credit, or debit + refund: never more
-    assert (after["transfer events"] == 4).all()
+    assert (after["transfer events"] == 4).all() and after["nothing twice"].all()
     if target == BO:
         assert set(after["Ada"]) == {75_000} and set(after["Bo"]) == {25_000}
     else:
