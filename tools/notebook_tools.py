@@ -42,6 +42,10 @@ WIDGET_ID_NAMESPACE = uuid.UUID("6f1d6c1e-5b1a-4c38-9a43-0e5b4c2d7a10")
 VOLATILE_CELL_KEYS = ("execution", "ExecuteTime")
 
 
+# Words a file name must lower-case but a title spells its own way.
+PROPER_WORDS = {"duckdb": "DuckDB", "postgresql": "PostgreSQL", "api": "API"}
+
+
 def series(notebooks_dir: Path) -> list[Path]:
     """The notebooks of the series, ``NN_snake_title.ipynb``, sorted by file name."""
     return sorted(
@@ -56,7 +60,8 @@ def label(name: str) -> str:
     if match is None:
         raise ValueError(f"{name!r} is not a series notebook name like 01_some_topic.ipynb")
     number, words = match.groups()
-    return f"{number} {words.replace('_', ' ').capitalize()}"
+    text = words.replace("_", " ").capitalize()
+    return f"{number} " + " ".join(PROPER_WORDS.get(word, word) for word in text.split())
 
 
 def nav_text(name: str, names: Sequence[str]) -> str:

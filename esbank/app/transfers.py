@@ -31,7 +31,7 @@ import pandas as pd
 from esbank.app.bank import Bank
 from esbank.app.idempotency import event_ids
 from esbank.app.subscriptions import Subscription
-from esbank.domain.arguments import require_uuid
+from esbank.domain.arguments import require_int, require_uuid
 from esbank.domain.commands import DepositMoney, WithdrawMoney
 from esbank.domain.errors import DomainError, InvalidArgument
 from esbank.domain.transfer import (
@@ -176,11 +176,13 @@ class Transfers:
         self._project()
         return taken
 
-    def advance(self, transfer_id: UUID) -> int:
-        """Take every step that is due for one transfer; returns how many were taken."""
+    def advance(self, transfer_id: UUID, *, max_steps: int | None = None) -> int:
+        """Take every step that is due for one transfer (at most ``max_steps``, to watch it
+        step by step); returns how many were taken."""
+        limit = None if max_steps is None else require_int("max_steps", max_steps, minimum=1)
         taken = 0
         state = self.load(transfer_id)
-        while (step := next_step(state)) is not None:
+        while (limit is None or taken < limit) and (step := next_step(state)) is not None:
             event = self._take(state, step)
             if event is None:
                 break  # the refund was refused: the transfer waits (see README)

@@ -22,6 +22,7 @@ from esbank import (
     InvalidArgument,
     InvalidCommand,
     OpenAccount,
+    WithdrawMoney,
 )
 from esbank.app.transfers import FAULT_POINTS, Transfers, step_key
 from esbank.domain.transfer import TransferAlreadyRequested, TransferMoney
@@ -286,3 +287,42 @@ def run_scenario(
         elif state.stage == "refunded" and "debit" in (state.reason or ""):
             assert moved == set()
     return crashed
+
+
+def test_advance_takes_one_step_at_a_time_when_asked(backend: Backend) -> None:
+    bank = bank_with_accounts(backend, [1_000, 0])
+    transfers = Transfers(bank.store, bank=bank)
+    transfers.start(TransferMoney(tid(1), ACCOUNTS[0], ACCOUNTS[1], 300))
+    stages = []
+    while transfers.advance(tid(1), max_steps=1):
+        stages.append(transfers.load(tid(1)).stage)
+    assert stages == ["debited", "credited", "completed"]
+    assert transfers.advance(tid(1), max_steps=1) == 0  # nothing left to do
+    assert [bank.load(a).balance for a in ACCOUNTS[:2]] == [700, 300]
+    with pytest.raises(InvalidArgument, match="max_steps"):
+        transfers.advance(tid(1), max_steps=0)
+
+
+def test_a_refused_refund_leaves_the_transfer_pending_with_its_money_in_flight(
+    backend: Backend,
+) -> None:
+    """The source was emptied and closed between the debit and the refund: the refund is
+    refused, the transfer waits (pending) and its money stays in flight; nothing is lost."""
+    bank = bank_with_accounts(backend, [1_000])
+
+    def crash(transfer_id: UUID, step: str, point: str) -> None:
+        if (step, point) == ("refund", "before"):
+            raise Crash
+
+    crashing = Transfers(bank.store, bank=bank, fault=crash)
+    crashing.start(TransferMoney(tid(1), ACCOUNTS[0], CLOSED, 400))
+    with pytest.raises(Crash):
+        crashing.run()
+    bank.handle(WithdrawMoney(ACCOUNTS[0], 600))
+    bank.handle(CloseAccount(ACCOUNTS[0]))
+    resumed = Transfers(bank.store)
+    resumed.run()
+    assert resumed.status(tid(1)) == "pending"
+    assert resumed.load(tid(1)).stage == "credit_refused"
+    assert resumed.in_flight([tid(1)]) == 400
+    assert total(bank) + resumed.in_flight([tid(1)]) == 1_000 - 600

@@ -31,6 +31,7 @@ LESSONS = {
     "08": "interview",
     "09": "postgres",
     "10": "http",
+    "11": "beyond",
 }
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 60
