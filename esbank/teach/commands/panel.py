@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 import ipywidgets as widgets
@@ -35,10 +35,12 @@ from esbank.teach.describe import account_status
 
 PANEL_CLASS = "esbank-teller"
 WRAP_CSS = (
-    f".{PANEL_CLASS}-message, .{PANEL_CLASS} td, .{PANEL_CLASS}-snapshot td "
-    "{overflow-wrap: anywhere;}"
+    f".{PANEL_CLASS}-message {{overflow-wrap: anywhere;}}"
+    f".{PANEL_CLASS}-log-table td {{white-space: nowrap;}}"
+    f".{PANEL_CLASS}-log-table td:nth-child(5) {{white-space: normal; overflow-wrap: anywhere;}}"
 )
-"""Long words (a 200-character owner) wrap inside a message or a cell instead of widening it."""
+"""A long word (a 200-character owner) wraps inside a message or the log's data column, and
+only there, instead of widening the panel."""
 STYLE = ui.table_style(PANEL_CLASS, extra=ui.OUTCOME_CSS + WRAP_CSS)
 """Scoped CSS for the panel's tables and message line (only under the panel's classes)."""
 OWNER_CHARS = 24
@@ -207,6 +209,13 @@ class TellerPanel(ui.Shell):
             state_html(account_states(records), selected=self.account.value),
             event_log_html(records),
         )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The live panel; a renderer without widgets (GitHub, exported HTML) gets the panel as
+        it was when displayed, frozen as HTML."""
+        data = super()._repr_mimebundle_(**kwargs)
+        data["text/html"] = self.snapshot_html()
+        return data
 
     def __repr__(self) -> str:
         records = self.records()

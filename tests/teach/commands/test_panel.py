@@ -225,6 +225,17 @@ def test_repr_is_a_short_hint_for_static_renderers() -> None:
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
+def test_a_static_renderer_sees_the_panel_as_it_was_displayed() -> None:
+    """Saved without widget state, the learner's panel still shows its clean start."""
+    clean = teller_panel()._repr_mimebundle_()["text/html"]
+    assert "no account yet" in clean and "no event yet" in clean
+    assert "❌" not in clean and "✅" not in clean
+    driven = opened(amount=700)
+    driven.close_button.click()
+    frozen = driven._repr_mimebundle_()["text/html"]
+    assert frozen == driven.snapshot_html() and "NonZeroBalance" in frozen
+
+
 def test_panel_on_a_given_bank_is_deterministic() -> None:
     def make() -> list[list[object]]:
         store = DuckDBEventStore(":memory:", clock=StepClock(), new_id=SequentialIds(prefix=9))
@@ -276,9 +287,12 @@ def test_a_200_character_owner_does_not_push_the_state_off_screen(owner: str) ->
         assert cell in row
     ((label, _),) = panel.account.options
     assert label == f"{shown} · {ADA}"
+    wrap = "{overflow-wrap: anywhere;}"
+    data = "td:nth-child(5) {white-space: normal; overflow-wrap: anywhere;}"
+    assert panel.log_frame().columns[4] == "data"
     for part in (panel.widget.children[0].value, panel.snapshot_html()):
-        assert "overflow-wrap: anywhere" in part
-        assert ".esbank-teller-message" in part and ".esbank-teller-snapshot td" in part
+        assert f".esbank-teller-message {wrap}" in part
+        assert f".esbank-teller-log-table {data}" in part
 
 
 def test_an_owner_is_escaped_in_its_tooltip_and_a_short_one_is_shown_whole() -> None:
