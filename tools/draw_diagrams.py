@@ -14,6 +14,7 @@ exits 1 when one is missing or stale.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from html import escape
@@ -490,12 +491,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         names = stale(DIAGRAMS)
         for name in names:
-            print(f"notebooks/images/{name}.svg is stale: run python tools/draw_diagrams.py")
+            print(
+                f"{os.path.relpath(IMAGES / name, ROOT)}.svg is stale: run tools/draw_diagrams.py"
+            )
         return 1 if names else 0
     IMAGES.mkdir(parents=True, exist_ok=True)
     for d in DIAGRAMS:
         d.path.write_text(render(d), encoding="utf-8", newline="\n")
-        print(f"wrote {d.path.relative_to(ROOT)}")
+        print(f"wrote {os.path.relpath(d.path, ROOT)}")
     return 0
 
 
