@@ -1,9 +1,8 @@
 """The quiz panel of notebook 08: a question, radio buttons, and "Previous question",
 "Check answer", "Next question" (on the last question "Final score") and "Start over".
 
-A thin ipywidgets shell over the pure :mod:`~esbank.teach.interview.quiz` (``grade``,
-``score``, ``to_review``); its words come from ``words.json``. Callbacks only write widget
-traits.
+A thin ipywidgets shell over :mod:`~esbank.teach.interview.quiz` (``grade``, ``score``,
+``to_review``); its words come from ``words.json``. Callbacks only write widget traits.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from esbank.teach.interview.quiz import (
     final_text,
     grade,
     notebook_link,
+    review_section,
     score,
     to_review,
     unanswered_line,
@@ -57,7 +57,7 @@ def score_html(questions: Sequence[Question], result: Score) -> str:
             + template.format(
                 topic=html.escape(q.topic),
                 notebook=notebook_link(q.notebook),
-                section=html.escape(q.review),
+                section=html.escape(review_section(q)),
             )
             + "</li>"
             for q in wrong

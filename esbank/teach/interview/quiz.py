@@ -3,7 +3,8 @@
 The questions are data (``questions.json`` next to this module, so their text can be
 translated without touching code); a :class:`Question` is one of them, :func:`grade` turns a
 choice into :class:`Feedback`, :func:`score` grades a whole set of answers and
-:func:`final_text` says what the score means and what to review. Pure.
+:func:`final_text` says what the score means and what to review. No I/O but reading the
+package's own data files (the questions, and the quiz's words in ``words.json``).
 """
 
 from __future__ import annotations
@@ -145,6 +146,11 @@ def to_review(questions: Sequence[Question], result: Score) -> tuple[Question, .
     return tuple(q for q in questions if q.key in wrong)
 
 
+def review_section(question: Question) -> str:
+    """The sections to reread after a wrong answer (the notebook's name when none is given)."""
+    return question.review or notebook_label(question.notebook)
+
+
 def review_line(question: Question) -> str:
     """Where to reread one question: its section here, then the notebook and sections."""
     return word(
@@ -152,7 +158,7 @@ def review_line(question: Question) -> str:
         "review_line",
         topic=question.topic,
         notebook=notebook_label(question.notebook),
-        section=question.review or notebook_label(question.notebook),
+        section=review_section(question),
     )
 
 
@@ -166,7 +172,7 @@ def unanswered_line(questions: Sequence[Question], result: Score) -> str:
 
 def final_text(questions: Sequence[Question], result: Score) -> str:
     """The final score as plain text: the score, what to review for each wrong answer, and
-    the questions not answered yet. Pure."""
+    the questions not answered yet."""
     lines = [word("score", "title", right=result.right, total=result.total)]
     wrong = to_review(questions, result)
     if wrong:

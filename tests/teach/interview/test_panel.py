@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from esbank.domain.errors import InvalidArgument
-from esbank.teach.interview import QUESTIONS, QuizPanel, quiz_panel
+from esbank.teach.interview import QUESTIONS, Question, QuizPanel, quiz_panel
 from esbank.teach.interview.panel import PANEL_CLASS
 
 
@@ -214,3 +214,12 @@ def test_snapshot_of_the_final_score() -> None:
 def test_empty_quiz_is_refused() -> None:
     with pytest.raises(InvalidArgument):
         quiz_panel([])
+
+
+def test_a_question_without_sections_to_review_names_its_notebook() -> None:
+    bare = Question("k", "Topic", "Prompt?", ("a", "b"), 0, ("yes", "no"), "04_snapshots.ipynb")
+    panel = quiz_panel([bare])
+    answer(panel, 1)
+    panel.next_button.click()
+    assert "Topic → " in panel.score.value
+    assert panel.score.value.count("04 Snapshots") == 2  # the link, then the section
