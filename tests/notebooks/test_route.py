@@ -13,8 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 DEEP_DIVE = " (deep dive)"
 LINK = re.compile(r"\[[^\]]+\]\((?P<target>\d\d_\w+\.ipynb)\)")
-# Notebooks whose off-route sections carry the mark; the rest of 01–07 join as they get it.
-MARKED = ["01_commands_and_events.ipynb"]
+# The route notebooks whose off-route sections carry the mark (02 joins when it has them).
+MARKED = [
+    "01_commands_and_events.ipynb",
+    "03_replay_and_time_travel.ipynb",
+    "04_snapshots.ipynb",
+    "06_projections_and_read_models.ipynb",
+    "07_projection_lag.ipynb",
+]
 
 
 def _cell(notebook: str, cell_id: str) -> str:
@@ -88,3 +94,55 @@ def test_start_here_answers_its_check_yourself_questions_folded() -> None:
     count = len(re.findall(r"^\d+\. ", questions, re.MULTILINE))
     assert count == 3
     assert len(re.findall(r"^\d+\. ", answers, re.MULTILINE)) == count
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    [
+        "05_schema_evolution.ipynb",
+        "09_from_duckdb_to_postgresql.ipynb",
+        "10_command_api.ipynb",
+        "11_beyond_one_aggregate.ipynb",
+    ],
+)
+def test_a_notebook_off_the_route_is_a_deep_dive_throughout(notebook: str) -> None:
+    assert notebook not in [name for name, _, _ in _route()]
+    numbered = [h for h in _headings(notebook) if re.match(r"\d+ · ", h)]
+    assert numbered and all(h.endswith(DEEP_DIVE) for h in numbered), numbered
+
+
+def _map() -> dict[str, tuple[str, str]]:
+    """The map's rows: notebook number -> (time on the route, time of the whole notebook)."""
+    rows = {}
+    for line in _cell("00_start_here.ipynb", "964ba6b6").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit():
+            rows[cells[0]] = (cells[3], cells[4])
+    return rows
+
+
+def _minutes(text: str) -> tuple[int, ...]:
+    """``45 min + 15 …`` or ``about 45 minutes, plus 15 …`` as (45, 15); a lone time as (45,)."""
+    found = re.search(r"(\d+) min(?:utes)?(?:,? (?:\+|plus) (\d+))?", text)
+    assert found, text
+    return tuple(int(n) for n in found.groups() if n)
+
+
+def test_the_map_states_each_notebooks_own_time_and_the_routes() -> None:
+    rows = _map()
+    assert list(rows) == [p.name[:2] for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+    route = {notebook[:2]: minutes for notebook, _, minutes in _route()}
+    for number, (on_route, whole) in rows.items():
+        notebook = next(NOTEBOOKS.glob(f"{number}_*.ipynb")).name
+        header = next(
+            line
+            for cell in nbformat.read(NOTEBOOKS / notebook, as_version=4).cells[:4]
+            for line in cell.source.replace("\n", " ").split("**Time")[1:]
+        )
+        # 00 and 01 give the route's time first: "N minutes on the 2-hour route …; … whole …"
+        stated = header.split(";", 1)[1] if number in ("00", "01") else header
+        assert _minutes(whole) == _minutes(stated.lower()), (notebook, whole, header)
+        if number in route:
+            assert _minutes(on_route) == (route[number],), notebook
+        else:
+            assert on_route == "deep dive", notebook
