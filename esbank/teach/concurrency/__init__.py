@@ -1,8 +1,10 @@
 """Notebook 02, the event store and concurrency: racing tellers, conflict rates, the race
-panel, statement counts and the retry-loop check."""
+panel, statement counts, what DuckDB does with two writers at one version, and the checks of
+the two exercises (a retry loop, an event store of the learner's own)."""
 
 from esbank.teach.concurrency import checks
 from esbank.teach.concurrency.chart import plot_conflict_rates
+from esbank.teach.concurrency.clashes import race_tally, scripted_clashes
 from esbank.teach.concurrency.panel import RacePanel, race_panel
 from esbank.teach.concurrency.scenario import race_scenario, teller_command
 from esbank.teach.conflicts import (
@@ -37,7 +39,9 @@ __all__ = [
     "plot_conflict_rates",
     "race_panel",
     "race_scenario",
+    "race_tally",
     "run_race",
+    "scripted_clashes",
     "simulate_conflict_run",
     "simulate_conflicts",
     "statement_log",
