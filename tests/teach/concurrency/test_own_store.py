@@ -108,3 +108,18 @@ def test_the_race_tally_counts_every_round_and_one_winner_each() -> None:
         "ConstraintException",
         "TransactionException",
     }
+
+
+def test_numpy_versions_and_tuples_read_back_are_right_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import numpy as np
+
+    class NumpyAndTuples(answers.InATransaction):
+        def append(self, aggregate_id: Any, expected: int, events: list[dict[str, Any]]) -> Any:
+            return np.int64(super().append(aggregate_id, expected, events))
+
+        def read(self, aggregate_id: Any) -> Any:
+            return tuple(super().read(aggregate_id))
+
+    passes(checks.check_event_store, capsys, NumpyAndTuples)
