@@ -49,4 +49,5 @@ def test_exercise_two_is_checked_and_solved_in_the_notebook() -> None:
     assert "%run solutions/02_exercise_2.py" in _source(cells["ex2-solution"])
     solved = _printed(cells["ex2-solution"])
     assert solved.startswith("✅ MyEventStore")
-    assert cells["ex2-tally"]["metadata"]["tags"] == ["nbval-ignore-output"]
+    # The race's counts vary with thread scheduling: the cell prints only what holds every run.
+    assert "nbval-ignore-output" not in cells["ex2-tally"]["metadata"].get("tags", [])
