@@ -23,9 +23,14 @@ PAGES := notebooks/present
 # checked every PRESENT_CULL_EVERY_S seconds: no kernel is left behind per page load.
 PRESENT_IDLE_S ?= 60
 PRESENT_CULL_EVERY_S ?= 10
+# Closing a tab stops its kernel by a POST the page sends as it unloads, which Voilà refuses
+# for want of an XSRF cookie that a page opened by its address never gets (voila-dashboards/
+# voila#1458). The server listens on localhost and has no password; the check would guard
+# only that POST (stop the kernel whose id it names), so it is off.
 VOILA_KERNELS := --MappingKernelManager.cull_idle_timeout=$(PRESENT_IDLE_S) \
 	--MappingKernelManager.cull_interval=$(PRESENT_CULL_EVERY_S) \
-	--MappingKernelManager.cull_connected=False
+	--MappingKernelManager.cull_connected=False \
+	--Voila.tornado_settings=disable_check_xsrf=True
 # Extra options for `voila`, e.g. make present PRESENT_ARGS="--Voila.ip=0.0.0.0"
 PRESENT_ARGS ?=
 
