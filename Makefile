@@ -55,7 +55,7 @@ $(RUNTIME_STAMP): pyproject.toml binder/overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "esbank needs Python 3.11 or newer; set PYTHON=python3.11 (or newer) and run make again")'
 	@test -x $(BIN)/python || { echo "Creating the virtual environment $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
 	@echo "Installing esbank and its runtime packages (JupyterLab, Voilà, DuckDB, pandas, matplotlib, ...) into $(VENV)"
-	@echo "(first time: about 2 minutes and 600 MB, most of it downloading; later only when pyproject.toml changes) ..."
+	@echo "(first time: about 600 MB, one to three minutes depending on the network; later only when pyproject.toml changes) ..."
 	@start=$$(date +%s); \
 	$(BIN)/python -m pip install --quiet --upgrade pip && \
 	$(BIN)/python -m pip install --quiet -e . && \
