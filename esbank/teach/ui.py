@@ -206,7 +206,8 @@ def fit(image: widgets.Image, data: bytes) -> None:
     """Set ``image``'s CSS width and height to the size ``data`` is meant to be shown at.
 
     On a screen narrower than that, the image shrinks to the width it has and keeps its
-    proportions (``max-width`` and ``object-fit``) instead of overflowing.
+    proportions, drawn at the top of its box (``max-width``, ``object-fit``,
+    ``object-position``) instead of overflowing.
     """
     if not data:
         return
@@ -215,6 +216,7 @@ def fit(image: widgets.Image, data: bytes) -> None:
     image.layout.height = f"{height:g}px"
     image.layout.max_width = "100%"
     image.layout.object_fit = "contain"
+    image.layout.object_position = "left top"
 
 
 class Shell:

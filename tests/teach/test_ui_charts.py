@@ -62,6 +62,7 @@ def test_a_chart_is_shown_at_its_figure_size_whatever_sets_its_value() -> None:
     image.value = ui.figure_png(_figure(11, 3.6))  # a new figure of another size
     assert (image.layout.width, image.layout.height) == ("1100px", "360px")
     assert image.layout.max_width == "100%" and image.layout.object_fit == "contain"
+    assert image.layout.object_position == "left top"
 
 
 def test_a_png_without_a_recorded_density_is_shown_pixel_for_pixel() -> None:
