@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from diagrams import intro
+from diagrams import beyond, intro, reads, replay
 from diagrams.check import collisions, overflows
 from diagrams.shapes import Diagram
 from diagrams.svg import render
@@ -32,6 +32,19 @@ DIAGRAMS: tuple[Diagram, ...] = (
     intro.decide_evolve(),
     intro.race(),
     intro.retry(),
+    replay.rehydration(),
+    replay.version_at(),
+    replay.snapshot_load(),
+    replay.registry(),
+    reads.cqrs(),
+    reads.stale_read(),
+    reads.cqrs_and_es(),
+    beyond.bigserial_trap(),
+    beyond.api_endpoint(),
+    beyond.api_retry(),
+    beyond.group_commit(),
+    beyond.outbox(),
+    beyond.transfer(),
 )
 """Every diagram drawn here, with the notebook cell that shows it."""
 

@@ -25,6 +25,9 @@ SERIES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 MARKDOWN_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)")
 HTML_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"'](?P<src>[^\"']+)[\"']", re.IGNORECASE)
 SVG = "{http://www.w3.org/2000/svg}"
+MERMAID = re.compile(r"```mermaid\n(?P<body>.*?)\n```", re.DOTALL)
+WIDEST = 740  # px: a wider image is scaled down to a notebook's column, and its text with it
+SMALLEST = 12  # px: the smallest text an image may set
 DIAGRAM_IDS = [d.name for d in dd.DIAGRAMS]
 
 
@@ -100,10 +103,81 @@ def test_a_label_too_long_for_its_box_is_reported() -> None:
     assert "far too long" in problem
 
 
-# -- nothing overlaps -----------------------------------------------------------------------------
+# -- every Mermaid diagram has a readable image that says what it says ----------------------------
+def _cell(diagram: Diagram) -> nbformat.NotebookNode:
+    (cell,) = [c for c in _markdown(NOTEBOOKS / diagram.notebook) if c.id == diagram.cell]
+    return cell
+
+
+def _mermaid_labels(body: str) -> list[str]:
+    """What a Mermaid diagram writes on screen: the participants' names, messages and notes of a
+    sequence diagram, the states and transitions of a state diagram, the quoted labels of a
+    flowchart (ids and keywords are left out)."""
+    kind, *lines = [line.strip() for line in body.replace("<br/>", " ").splitlines()]
+    shown: list[str] = []
+    for line in lines:
+        if kind == "sequenceDiagram":
+            said = re.match(
+                r"(?:(?:participant|actor) \w+ as|Note over [\w, ]+:|\w+ *[-x>)]+ *\w+ *:)"
+                r" *(?P<text>.+)",
+                line,
+            )
+            shown += [said["text"]] if said else []
+        elif kind.startswith("stateDiagram"):
+            move = re.match(r"(?P<a>\S+) --> (?P<b>[^\s:]+)(?: *: *(?P<text>.+))?", line)
+            shown += [t for t in (move["a"], move["b"], move["text"]) if t and t != "[*]"]
+        else:
+            shown += re.findall(r'"([^"]*)"', line)
+    return shown
+
+
+def _image_labels(diagram: Diagram) -> list[str]:
+    texts = [line.text for box in diagram.boxes for line in box.lines]
+    texts += [line.text for arrow in diagram.arrows for line in arrow.text]
+    return texts + [group.label for group in diagram.groups]
+
+
+def _words(texts: list[str]) -> set[str]:
+    return {word for text in texts for word in re.findall(r"\w+", text.lower())}
+
+
+@pytest.mark.parametrize("notebook", SERIES, ids=[p.stem for p in SERIES])
+def test_every_mermaid_diagram_of_the_series_has_an_image(notebook: Path) -> None:
+    drawn = {d.cell for d in dd.DIAGRAMS if d.notebook == notebook.name}
+    for cell in _markdown(notebook):
+        if "```mermaid" in cell.source:
+            assert cell.id in drawn, f"{notebook.name}, cell {cell.id}: draw it in tools/diagrams/"
+
+
 @pytest.mark.parametrize("diagram", dd.DIAGRAMS, ids=DIAGRAM_IDS)
-def test_nothing_overlaps_or_leaves_the_canvas(diagram: Diagram) -> None:
+def test_nothing_overlaps_and_the_text_is_readable_at_notebook_width(diagram: Diagram) -> None:
     assert collisions(diagram) == []
+    svg = ET.fromstring(dd.render(diagram))
+    assert int(svg.get("width", "0")) <= WIDEST
+    sizes = [float(text.get("font-size", "0")) for text in svg.iter(f"{SVG}text")]
+    assert sizes and min(sizes) >= SMALLEST
+
+
+@pytest.mark.parametrize("diagram", dd.DIAGRAMS, ids=DIAGRAM_IDS)
+def test_the_code_an_image_shows_is_in_its_mermaid_source(diagram: Diagram) -> None:
+    (body,) = [m["body"] for m in MERMAID.finditer(_cell(diagram).source)]
+    source = " ".join(body.replace("<br/>", " ").split())
+    shown = [line.text for box in diagram.boxes for line in box.lines if line.mono]
+    shown += [line.text for arrow in diagram.arrows for line in arrow.text if line.mono]
+    assert [text for text in shown if text not in source] == []
+
+
+@pytest.mark.parametrize(
+    "diagram",
+    [d for d in dd.DIAGRAMS if d.notebook[:2] not in ("00", "01", "02")],
+    ids=[d.name for d in dd.DIAGRAMS if d.notebook[:2] not in ("00", "01", "02")],
+)
+def test_the_image_and_its_mermaid_source_use_the_same_words(diagram: Diagram) -> None:
+    """Nothing left out, nothing added: the image is the Mermaid diagram, drawn to be read.
+    (The sources of 00-02 were written before their images, which shorten a few phrases.)"""
+    (body,) = [m["body"] for m in MERMAID.finditer(_cell(diagram).source)]
+    mermaid, image = _words(_mermaid_labels(body)), _words(_image_labels(diagram))
+    assert (sorted(mermaid - image), sorted(image - mermaid)) == ([], [])
 
 
 def test_overlaps_and_parts_off_the_canvas_are_reported() -> None:
