@@ -210,3 +210,13 @@ def test_overlaps_and_parts_off_the_canvas_are_reported() -> None:
     assert "(200, 40)" not in found, "a lifeline runs behind boxes on purpose"
     clear = Diagram("y", "00_start_here.ipynb", "c", "t", "d", 360, 320, boxes=(left,))
     assert collisions(clear) == []
+
+
+@pytest.mark.parametrize("notebook", SERIES, ids=[p.stem for p in SERIES])
+def test_no_sequence_diagram_message_is_cut_short_by_a_semicolon(notebook: Path) -> None:
+    """In a sequence diagram ``;`` ends a statement: the rest of the message fails to parse and
+    Mermaid shows a syntax error instead of the diagram."""
+    for cell in _markdown(notebook):
+        for match in MERMAID.finditer(cell.source):
+            if match["body"].startswith("sequenceDiagram"):
+                assert ";" not in match["body"], f"{notebook.name}, cell {cell.id}"
