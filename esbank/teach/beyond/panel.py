@@ -35,7 +35,12 @@ from esbank.teach.beyond.process import (
 from esbank.teach.determinism import SequentialIds
 
 PANEL_CLASS = "esbank-transfers"
-STYLE = ui.table_style(PANEL_CLASS, extra=ui.OUTCOME_CSS)
+# The events table keeps short columns (stream, version, type, step) on one line each; only the
+# detail (a refusal's reason can be long) wraps.
+NOWRAP = "".join(
+    f".{PANEL_CLASS}-events-table td:nth-child({n}) {{white-space: nowrap;}}" for n in (2, 3, 4, 6)
+)
+STYLE = ui.table_style(PANEL_CLASS, extra=ui.OUTCOME_CSS + NOWRAP)
 NO_CRASH = "no crash"
 CRASH_STEPS = (NO_CRASH, "debit", "credit", "complete", "refund")
 AMOUNTS = (25_000, 40_000, 150_000)

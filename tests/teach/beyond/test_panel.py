@@ -81,3 +81,12 @@ def test_snapshot_and_repr_are_static_and_stable() -> None:
 def test_pure_renderers() -> None:
     assert "1,234.56" in money_html({"Ada": 123_456})
     assert "no transfer yet" in events_html(None, None)  # type: ignore[arg-type]
+
+
+def test_the_events_table_keeps_its_short_columns_on_one_line() -> None:
+    """'transfer #2' and 'transfer #2, debit' wrapped onto two lines each in a browser."""
+    from esbank.teach.beyond.panel import STYLE
+
+    for column in (2, 3, 4, 6):  # stream, version, event_type, step
+        assert f"-events-table td:nth-child({column}) {{white-space: nowrap;}}" in STYLE
+    assert "nth-child(5) {white-space" not in STYLE  # the detail may wrap
