@@ -4,7 +4,7 @@
 what panels, exercise checks, charts and the quiz show to Traditional Chinese; English is the
 default, and in English nothing here changes any text. The translations are data,
 ``esbank/teach/locale/<language>.json``: exact strings, and templates whose ``{name}``
-placeholders stand for numbers, names or ids (``{name:t}`` translates the value too).
+placeholders stand for any text (``{name:w}``: one word; ``{name:t}``: translated too).
 
 Translation is applied centrally, so a lesson's code never changes for it: :func:`localize`
 (called by ``ui.root``) translates a panel's labels, buttons and HTML and keeps translating
@@ -20,7 +20,7 @@ import html
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -60,7 +60,7 @@ NO_CJK_FONT = (
 """What a chart says, in English, when no CJK font is installed (instead of drawing boxes)."""
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_PLACEHOLDER = re.compile(r"\{(\w+)(:t)?\}")
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([tw]))?\}")
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9]*)")
 UNTRANSLATED_TAGS = frozenset({"style", "script", "code", "pre", "kbd", "samp"})  # not prose
@@ -106,14 +106,15 @@ class Template:
 
     @classmethod
     def parse(cls, english: str, translation: str) -> Template:
-        """Compile ``english``: every ``{name}`` matches any text, the rest literally."""
+        """Compile ``english``: ``{name}`` matches any text, ``{name:w}`` a word."""
         parts, names, pieces, last = [], set(), [], 0
         for match in _PLACEHOLDER.finditer(english):
             literal = english[last : match.start()]
             parts.append(re.escape(literal))
             pieces.append(literal)
-            parts.append(f"(?P<{match.group(1)}>.+?)")
-            if match.group(2):
+            body = r"\S+?" if match.group(2) == "w" else ".+?"
+            parts.append(f"(?P<{match.group(1)}>{body})")
+            if match.group(2) == "t":
                 names.add(match.group(1))
             last = match.end()
         parts.append(re.escape(english[last:]))
@@ -437,14 +438,3 @@ def _figure_hook(fig: Figure) -> None:
 def _html_hook(obj: Any) -> None:
     if isinstance(obj.data, str):
         obj.data = translate_html(obj.data)
-
-
-def untranslated(texts: Iterable[str]) -> list[str]:
-    """The texts among ``texts`` that a Chinese reader would see in English: with two or more
-    Latin letters in a row and no Chinese, after translation."""
-    result = []
-    for text in texts:
-        shown = translate(text)
-        if re.search(r"[A-Za-z]{2}", shown) and not has_cjk(shown):
-            result.append(text)
-    return result

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from esbank import InvalidArgument
 from esbank.teach import i18n, ui
 from esbank.teach.grading import failed, passed
+from i18n.support import untranslated
 
 
 def test_english_is_the_default_and_changes_nothing() -> None:
@@ -181,7 +182,7 @@ def test_a_panel_chart_is_localized_before_it_becomes_png(
 
 
 def test_untranslated_lists_what_a_chinese_reader_would_see_in_english(zh: None) -> None:
-    assert i18n.untranslated(["Open account", "no such label", "Ada", "42", "A"]) == [
+    assert untranslated(["Open account", "no such label", "Ada", "42", "A"]) == [
         "no such label",
         "Ada",
     ]
