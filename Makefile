@@ -26,7 +26,7 @@ help:
 	@echo "make present    serve one notebook as an app with Voilà at http://localhost:8866 (NOTEBOOK=..., PORT=...)"
 	@echo "make serve      the HTTP API at http://127.0.0.1:8000 over build/esbank.duckdb, projector running (API_PORT=..., API_DB=...; Ctrl-C stops it)"
 	@echo "make test       create .venv if needed, then ruff, unit tests and strict nbval on every notebook"
-	@echo "make notebooks  re-execute every notebook and save its outputs (never hand-edit outputs)"
+	@echo "make notebooks  re-execute every notebook and save its outputs, then build and run notebooks/zh-TW/"
 	@echo "make openapi    write the API's OpenAPI document to esbank/api/openapi.json"
 
 # The venv is (re)built when it is missing or pyproject.toml changed.
@@ -66,6 +66,7 @@ test: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py
+	$(BIN)/python tools/build_zh_tw.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

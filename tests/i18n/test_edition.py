@@ -102,3 +102,13 @@ def test_relative_folders_work_from_the_edition() -> None:
     assert sorted(p.name for p in solutions.iterdir()) == sorted(
         p.name for p in (builder.NOTEBOOKS / "solutions").iterdir()
     )
+
+
+def test_the_chinese_readme_is_linked_first_and_its_links_resolve() -> None:
+    head = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:5]
+    assert any("(README.zh-TW.md)" in line for line in head)
+    readme = (ROOT / "README.zh-TW.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    assert {f"notebooks/zh-TW/{p.name}" for p in SERIES} <= set(targets), "the map is incomplete"
+    for target in targets:
+        assert (ROOT / target).exists(), target
