@@ -186,3 +186,26 @@ def test_untranslated_lists_what_a_chinese_reader_would_see_in_english(zh: None)
         "no such label",
         "Ada",
     ]
+
+
+def test_in_a_notebook_displayed_figures_and_html_are_translated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import IPython
+    from IPython.core.formatters import DisplayFormatter
+    from IPython.display import HTML
+
+    class Shell:
+        display_formatter = DisplayFormatter()
+
+    shell = Shell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    i18n.set_language("zh-TW")
+    fig = _chart()
+    shell.display_formatter.format(fig)
+    if i18n.cjk_font() is not None:
+        assert fig.axes[0].get_title() == "投影延遲"
+    else:
+        assert [t.get_text() for t in fig.texts] == [i18n.NO_CJK_FONT]
+    data, _ = shell.display_formatter.format(HTML("<b>Event log</b>"))
+    assert data["text/html"] == "<b>事件日誌</b>"
