@@ -112,3 +112,8 @@ def test_the_chinese_readme_is_linked_first_and_its_links_resolve() -> None:
     assert {f"notebooks/zh-TW/{p.name}" for p in SERIES} <= set(targets), "the map is incomplete"
     for target in targets:
         assert (ROOT / target).exists(), target
+
+
+def test_the_check_mode_finds_the_edition_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert builder.main(["--check"]) == 0
+    assert capsys.readouterr().out == f"{len(SERIES)} zh-TW notebooks are up to date\n"
