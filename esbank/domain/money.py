@@ -73,6 +73,7 @@ def require_owner(value: Any) -> str:
 
 _WHOLE = re.compile(r"-?[0-9]+(?:_[0-9]+)*")  # digits, as Python writes them (1_250)
 _DECIMAL = re.compile(r"-?[0-9]*[.,][0-9]*")
+_GROUPED = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+")  # 1,250: a thousands separator, maybe
 
 
 def parse_cents(text: Any, field: str = "amount") -> int:
@@ -91,6 +92,11 @@ def parse_cents(text: Any, field: str = "amount") -> int:
         raise InvalidAmount(f"{field} is empty: type a whole number of cents, e.g. 1250")
     if _WHOLE.fullmatch(typed):
         return int(typed.replace("_", ""))
+    if _GROUPED.fullmatch(typed):
+        raise InvalidAmount(
+            f"{field} must be a whole number of cents typed as digits only, got {typed!r}: "
+            "without separators (1250 cents are 12.50 euros; 125000 cents are 1,250.00 euros)"
+        )
     if _DECIMAL.fullmatch(typed):
         raise InvalidAmount(
             f"{field} must be a whole number of cents, got {typed!r} (a decimal); money is "

@@ -563,6 +563,8 @@ def test_parse_cents_reads_whole_cents(typed: object, cents: int) -> None:
     [
         ("12.5", "(a decimal)"),
         ("12,50", "(a decimal)"),
+        ("1,250", "digits only, got '1,250': without separators"),
+        ("-12,500,000", "without separators"),
         (".5", "(a decimal)"),
         ("abc", "digits only"),
         ("1__0", "digits only"),

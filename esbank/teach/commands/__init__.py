@@ -1,4 +1,5 @@
-"""Notebook 01, commands and events: a teller panel, the balance chart, two exercise checks."""
+"""Notebook 01, commands and events: a teller panel, the balance chart, two exercise checks,
+and ``show_source`` for the code being taught."""
 
 from esbank.teach.charts import plot_balance, show
 from esbank.teach.commands import checks
@@ -8,6 +9,7 @@ from esbank.teach.commands.panel import (
     event_log_html,
     message_html,
     outcomes_html,
+    short_owner,
     state_html,
     teller_panel,
 )
@@ -19,6 +21,7 @@ from esbank.teach.commands.teller import (
     run_command,
     states_frame,
 )
+from esbank.teach.source import show_source
 
 __all__ = [
     "WITHDRAWAL_LIMIT",
@@ -33,7 +36,9 @@ __all__ = [
     "outcomes_html",
     "plot_balance",
     "run_command",
+    "short_owner",
     "show",
+    "show_source",
     "state_html",
     "states_frame",
     "teller_panel",

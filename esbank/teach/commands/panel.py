@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 import ipywidgets as widgets
@@ -34,8 +34,17 @@ from esbank.teach.commands.teller import (
 from esbank.teach.describe import account_status
 
 PANEL_CLASS = "esbank-teller"
-STYLE = ui.table_style(PANEL_CLASS, extra=ui.OUTCOME_CSS)
+WRAP_CSS = (
+    f".{PANEL_CLASS}-message {{overflow-wrap: anywhere;}}"
+    f".{PANEL_CLASS}-log-table td {{white-space: nowrap;}}"
+    f".{PANEL_CLASS}-log-table td:nth-child(5) {{white-space: normal; overflow-wrap: anywhere;}}"
+)
+"""A long word (a 200-character owner) wraps inside a message or the log's data column, and
+only there, instead of widening the panel."""
+STYLE = ui.table_style(PANEL_CLASS, extra=ui.OUTCOME_CSS + WRAP_CSS)
 """Scoped CSS for the panel's tables and message line (only under the panel's classes)."""
+OWNER_CHARS = 24
+"""The most characters of an owner the state table and the chooser show (the rest is cut)."""
 BUTTONS: tuple[tuple[Action, str, str, str], ...] = (
     ("open", "Open account", "Open a new account for Owner; Amount is the opening balance",
      "primary"),
@@ -64,6 +73,20 @@ def event_log_html(records: Sequence[RecordedEvent], *, max_rows: int | None = N
     return f'<div class="esbank-teller-log">{caption}{table}</div>'
 
 
+def short_owner(owner: str | None, *, limit: int = OWNER_CHARS) -> str:
+    """``owner`` cut to ``limit`` characters, the last one ``…`` when something was cut."""
+    name = owner or ""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def owner_cell(owner: str | None) -> str:
+    """The owner as a table cell: a long name is cut, with the full name as its tooltip."""
+    short = short_owner(owner)
+    if short == (owner or ""):
+        return short
+    return ui.Raw(f'<span title="{html.escape(owner or "")}">{html.escape(short)}</span>')
+
+
 def state_html(states: Sequence[BankAccount], *, selected: UUID | None = None) -> str:
     """Render the current state of each account as an HTML table; ``selected`` is marked ▶."""
     if not states:
@@ -75,7 +98,7 @@ def state_html(states: Sequence[BankAccount], *, selected: UUID | None = None) -
         (
             "▶" if s.id == selected else "",
             s.id,
-            s.owner,
+            owner_cell(s.owner),
             format_cents(s.balance),
             s.version,
             account_status(s),
@@ -108,7 +131,7 @@ def outcomes_html(outcomes: Sequence[Outcome]) -> str:
 
 
 def _label(state: BankAccount) -> str:
-    label = f"{state.owner} · {state.id}"
+    label = f"{short_owner(state.owner)} · {state.id}"
     return label + " (closed)" if state.is_closed else label
 
 
@@ -186,6 +209,13 @@ class TellerPanel(ui.Shell):
             state_html(account_states(records), selected=self.account.value),
             event_log_html(records),
         )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The live panel; a renderer without widgets (GitHub, exported HTML) gets the panel as
+        it was when displayed, frozen as HTML."""
+        data = super()._repr_mimebundle_(**kwargs)
+        data["text/html"] = self.snapshot_html()
+        return data
 
     def __repr__(self) -> str:
         records = self.records()

@@ -1,7 +1,9 @@
-"""The exercise check of notebook 02: a command handler with a retry loop.
+"""The exercise checks of notebook 02: a command handler with a retry loop, and an event
+store of the learner's own on a bare DuckDB connection.
 
-The answer runs against a real in-memory store with a scripted rival teller who writes just
-before the answer's appends, so every conflict it meets is the store's own.
+The retry loop runs against a real in-memory store with a scripted rival teller who writes
+just before the answer's appends, so every conflict it meets is the store's own. The event
+store is raced for real (see :mod:`esbank.teach.concurrency.own_store`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from esbank.domain.commands import Command, DepositMoney, WithdrawMoney
 from esbank.domain.errors import InsufficientFunds
 from esbank.domain.events import AccountOpened, Event, MoneyDeposited, MoneyWithdrawn
 from esbank.eventstore.errors import ConcurrencyConflict
+from esbank.teach.concurrency.own_store import RACE_ROUNDS, event_store_mistake
 from esbank.teach.determinism import memory_store
-from esbank.teach.grading import ACCOUNT, Mistake, first_mistake, passed
+from esbank.teach.grading import ACCOUNT, Mistake, failed, first_mistake, passed
 
 
 class _RunawayLoop(BaseException):
@@ -303,4 +306,37 @@ def check_handle_with_retry(handle_with_retry: Callable[..., Any] | None) -> boo
     return passed(
         f"handle_with_retry handles all {len(_RETRY_CASES)} cases: it reloads and decides again "
         "after a conflict, lets a rule's refusal through, and gives up after max_retries."
+    )
+
+
+def check_event_store(store_class: Any) -> bool:
+    """Notebook 02, exercise 2: ``MyEventStore(conn)`` with ``append`` and ``read``.
+
+    The store gets its own fresh in-memory database. Plain cases (versions, return values,
+    reading back, refusing a wrong expected version), two scripted races (a rival commits just
+    before the store's INSERT), an INSERT that fails for another reason, then two threads
+    racing at the same expected version: one winner each round, nothing lost or repeated.
+    """
+    if store_class is not None and not isinstance(store_class, type):
+        return failed(
+            f"MyEventStore must be a class, got {type(store_class).__name__}.",
+            "define it with `class MyEventStore:` in the exercise cell, with __init__(self, "
+            "conn), append(self, aggregate_id, expected_version, events) and read(self, "
+            "aggregate_id).",
+        )
+    wrong = first_mistake(
+        "MyEventStore",
+        store_class,
+        event_store_mistake,
+        stub_hint="create the table in __init__, then write append (INSERT … ON CONFLICT "
+        "(aggregate_id, version) DO NOTHING and the row count) and read (ORDER BY version).",
+    )
+    if wrong is not None:
+        return wrong
+    return passed(
+        "MyEventStore keeps every stream gap-free and all or nothing: it refuses a stale or "
+        "early expected version, loses no event when a rival commits first (one event or two), "
+        "lets a failure that is not a conflict through, and in "
+        f"{RACE_ROUNDS} rounds of two threads appending at once exactly one won each round and "
+        "the other got ConcurrencyConflict."
     )

@@ -2,7 +2,9 @@
 
 The questions are data (``questions.json`` next to this module, so their text can be
 translated without touching code); a :class:`Question` is one of them, :func:`grade` turns a
-choice into :class:`Feedback` and :func:`score` grades a whole set of answers. Pure.
+choice into :class:`Feedback`, :func:`score` grades a whole set of answers and
+:func:`final_text` says what the score means and what to review. No I/O but reading the
+package's own data files (the questions, and the quiz's words in ``words.json``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from esbank.domain.arguments import is_int
 from esbank.domain.errors import InvalidArgument
 from esbank.teach.interview.data import load
+from esbank.teach.interview.words import word
 
 QUESTIONS_FILE = "questions.json"
 
@@ -22,7 +25,8 @@ QUESTIONS_FILE = "questions.json"
 @dataclass(frozen=True, slots=True)
 class Question:
     """One multiple-choice question: options, the right one, feedback per option, and where
-    the kit explains it (a notebook file name such as ``"04_snapshots.ipynb"``)."""
+    the kit explains it (a notebook file name such as ``"04_snapshots.ipynb"``, and in
+    ``review`` the sections of that notebook to reread after a wrong answer)."""
 
     key: str
     topic: str
@@ -31,6 +35,7 @@ class Question:
     answer: int
     feedback: tuple[str, ...]
     notebook: str
+    review: str = ""
 
     def __post_init__(self) -> None:
         if len(self.options) < 2 or len(self.options) != len(self.feedback):
@@ -50,6 +55,11 @@ def notebook_label(name: str) -> str:
     return f"{number} {words.replace('_', ' ').capitalize()}".strip()
 
 
+def notebook_link(name: str) -> str:
+    """A relative HTML link to the notebook file ``name``, labelled by :func:`notebook_label`."""
+    return f'<a href="{html.escape(name)}" target="_blank">{html.escape(notebook_label(name))}</a>'
+
+
 @dataclass(frozen=True, slots=True)
 class Feedback:
     """The verdict on one choice: right or not, what to think about, and where to read more."""
@@ -61,23 +71,25 @@ class Feedback:
     notebook: str
 
     @property
+    def mark(self) -> str:
+        """The mark in front of the feedback, right or not (from the words file)."""
+        return word("feedback", "right" if self.correct else "wrong")
+
+    @property
     def link_html(self) -> str:
         """A relative link to the notebook that explains the question."""
-        name = html.escape(self.notebook)
-        return f'<a href="{name}" target="_blank">{html.escape(notebook_label(self.notebook))}</a>'
+        return notebook_link(self.notebook)
 
     def plain(self) -> str:
         """One plain-text line: ✅ or ❌, the feedback, and the notebook to read."""
-        mark = "✅ Right." if self.correct else "❌ Not quite."
-        return f"{mark} {self.text} Read more: {self.notebook}"
+        return f"{self.mark} {self.text} {word('feedback', 'read_more')} {self.notebook}"
 
     def html(self) -> str:
         """The feedback as an HTML fragment with a relative link to the notebook."""
         css = "esbank-quiz-right" if self.correct else "esbank-quiz-wrong"
-        mark = "✅ Right." if self.correct else "❌ Not quite."
         return (
-            f'<div class="{css}"><b>{mark}</b> {html.escape(self.text)}<br>'
-            f"Read more: {self.link_html}</div>"
+            f'<div class="{css}"><b>{html.escape(self.mark)}</b> {html.escape(self.text)}<br>'
+            f"{html.escape(word('feedback', 'read_more'))} {self.link_html}</div>"
         )
 
 
@@ -128,6 +140,49 @@ def score(questions: Sequence[Question], answers: Mapping[str, int]) -> Score:
     return Score(sum(f.correct for f in graded), len(questions), unanswered, graded)
 
 
+def to_review(questions: Sequence[Question], result: Score) -> tuple[Question, ...]:
+    """The questions ``result`` answered wrong, in quiz order: what to reread."""
+    wrong = {f.question for f in result.wrong}
+    return tuple(q for q in questions if q.key in wrong)
+
+
+def review_section(question: Question) -> str:
+    """The sections to reread after a wrong answer (the notebook's name when none is given)."""
+    return question.review or notebook_label(question.notebook)
+
+
+def review_line(question: Question) -> str:
+    """Where to reread one question: its section here, then the notebook and sections."""
+    return word(
+        "score",
+        "review_line",
+        topic=question.topic,
+        notebook=notebook_label(question.notebook),
+        section=review_section(question),
+    )
+
+
+def unanswered_line(questions: Sequence[Question], result: Score) -> str:
+    """Which questions ``result`` left unchecked, by number ("" when none)."""
+    if not result.unanswered:
+        return ""
+    numbers = [str(n) for n, q in enumerate(questions, 1) if q.key in result.unanswered]
+    return word("score", "unanswered", count=len(numbers), numbers=", ".join(numbers))
+
+
+def final_text(questions: Sequence[Question], result: Score) -> str:
+    """The final score as plain text: the score, what to review for each wrong answer, and
+    the questions not answered yet."""
+    lines = [word("score", "title", right=result.right, total=result.total)]
+    wrong = to_review(questions, result)
+    if wrong:
+        lines += [word("score", "review"), *(f"- {review_line(q)}" for q in wrong)]
+    elif not result.unanswered:
+        lines.append(word("score", "all_right"))
+    lines += [line for line in [unanswered_line(questions, result)] if line]
+    return "\n".join(lines)
+
+
 def quiz_text(questions: Sequence[Question]) -> str:
     """All questions as plain text with numbered options (no answers): a study sheet."""
     blocks = []
@@ -148,6 +203,7 @@ def question_from(data: Mapping[str, Any]) -> Question:
         answer=data["answer"],
         feedback=tuple(data["feedback"]),
         notebook=data["notebook"],
+        review=data.get("review", ""),
     )
 
 

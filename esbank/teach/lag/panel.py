@@ -11,14 +11,26 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 
 from esbank.teach import ui
+from esbank.teach.lag.capacity import capacity
 from esbank.teach.lag.chart import plot_lag
 from esbank.teach.lag.simulation import Burst, LagRun, simulate_lag
 
 PANEL_CLASS = "esbank-lag"
+STYLE = ui.style(ui.OUTCOME_CSS)
+"""The verdict's colours: green when the projector keeps up, red when it cannot."""
+ICONS = {"keeps up": "✅", "not during bursts": "⚠️", "cannot keep up": "❌"}
+
+
+def verdict_html(run: LagRun) -> str:
+    """Whether the projector keeps up, said plainly, as the panel's message line."""
+    c = capacity(run)
+    outcome: ui.Outcome = "accepted" if c.verdict == "keeps up" else "rejected"
+    body = f"{ICONS[c.verdict]} {html.escape(c.text())}"
+    return ui.message(PANEL_CLASS, body, outcome=outcome)
 
 
 def summary_html(run: LagRun) -> str:
-    """The panel's numbers as a small HTML block."""
+    """The panel's numbers as a small HTML block, after the verdict."""
     s = run.summary
     mode = "on" if run.read_your_writes else "off"
     if run.read_your_writes:
@@ -29,7 +41,7 @@ def summary_html(run: LagRun) -> str:
     else:
         reads = f"<b>{s.stale_reads}</b> stale reads of {s.reads} ({s.stale_rate:.0%})"
     return (
-        f'<div class="{PANEL_CLASS}-summary">'
+        f'<div class="{PANEL_CLASS}-summary">{verdict_html(run)}'
         f"<div>max lag: <b>{s.max_lag_seconds:.2f} s</b> / <b>{s.max_lag_events}</b> events "
         f"behind (p95 {s.p95_lag_seconds:.2f} s)</div>"
         f"<div>read-your-own-writes {html.escape(mode)}: {reads}</div></div>"
@@ -71,12 +83,12 @@ class LagPanel(ui.Shell):
         )
 
     def summary(self) -> str:
-        """One plain-text summary of the current values."""
+        """One plain-text summary of the current values: settings, verdict, numbers."""
         r = self.run()
         return (
             f"{self.write_rate.value} events/s in, {self.throughput.value} events/s applied, "
             f"poll every {self.poll_interval.value:g} s, batches of {self.batch_size.value}\n"
-            + r.summary.text(read_your_writes=r.read_your_writes)
+            f"{capacity(r).text()}\n" + r.summary.text(read_your_writes=r.read_your_writes)
         )
 
     def refresh(self) -> None:
@@ -88,7 +100,7 @@ class LagPanel(ui.Shell):
     def snapshot_html(self) -> str:
         """The panel's numbers as one static HTML block: the panel, frozen."""
         return ui.snapshot(
-            PANEL_CLASS, "", f"<div>{self._settings_text()}</div>", summary_html(self.run())
+            PANEL_CLASS, STYLE, f"<div>{self._settings_text()}</div>", summary_html(self.run())
         )
 
     def __repr__(self) -> str:
@@ -124,7 +136,8 @@ def _controls(
             value=batch_size, min=1, max=1_000, description="batch size (events)", **common
         ),
         "ryow": widgets.Checkbox(
-            value=ryow, description="read your own writes (wait for my position)", indent=False
+            value=ryow, description="read your own writes (wait for my position)", indent=False,
+            layout=widgets.Layout(width="44em"),  # the default 300 px cut the label short
         ),
     }  # fmt: skip
     return [ui.classed(PANEL_CLASS, css, control) for css, control in controls.items()]
@@ -155,7 +168,7 @@ def lag_panel(
     controls = _controls(write_rate, throughput, poll_interval, batch_size, read_your_writes)
     numbers = ui.classed(PANEL_CLASS, "numbers", widgets.HTML())
     chart = ui.chart(PANEL_CLASS)
-    root = ui.root(PANEL_CLASS, [*controls, numbers, chart])
+    root = ui.root(PANEL_CLASS, [*controls, numbers, chart], css=STYLE)
     panel = LagPanel(*controls, numbers, chart, root, options)
     for control in controls:
         control.observe(lambda _change: panel.refresh(), names="value")

@@ -1,5 +1,6 @@
 """Notebook 06, projections and read models: checkpoints against the head, the projector
-panel, statement counts, rows in old shapes, and the largest-withdrawal check."""
+panel, statement counts, rows in old shapes, the projection code on screen, and the
+largest-withdrawal check."""
 
 from esbank.teach.legacy_rows import LegacyRow, write_rows
 from esbank.teach.projections import checks
@@ -11,6 +12,7 @@ from esbank.teach.projections.panel import (
     projector_panel,
     statement_html,
 )
+from esbank.teach.source import show_source, show_sql
 from esbank.teach.sqllog import StatementLog, statement_log
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "lag_html",
     "lag_rows",
     "projector_panel",
+    "show_source",
+    "show_sql",
     "statement_html",
     "statement_log",
     "write_rows",

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from esbank.app.bank import Bank
 from esbank.domain.account import BankAccount, evolve
-from esbank.domain.arguments import require_aware, require_int
+from esbank.domain.arguments import require_aware, require_int, require_uuid
 from esbank.domain.money import format_cents
 from esbank.eventstore.types import RecordedEvent
 from esbank.teach import ui
@@ -91,30 +91,66 @@ def point_html(point: PointInTime, records: Sequence[RecordedEvent]) -> str:
 
 
 # -- the thin widget shell -----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Stream:
+    """What the panel reads once per account: the events, the history and the instants."""
+
+    records: list[RecordedEvent]
+    history: pd.DataFrame
+    instants: list[datetime]
+    time_versions: dict[datetime, int]
+
+
+def _read_stream(bank: Bank, account_id: UUID, extra: Sequence[datetime]) -> _Stream:
+    """The account's stream, its history, and the instants the time slider offers (each
+    event's time plus ``extra``) with the version each one reaches."""
+    history = bank.history(account_id)  # refuses an account with no events, saying so
+    records = bank.store.read_stream(account_id)
+    instants = sorted({r.recorded_at for r in records} | set(extra))
+    versions = {t: bank.store.version_at(account_id, t) for t in instants}
+    return _Stream(records, history, instants, versions)
+
+
+def _time_options(instants: Sequence[datetime]) -> list[tuple[str, datetime]]:
+    return [(format_instant(t), t) for t in instants]
+
+
 @dataclass(eq=False, repr=False)
 class TimeTravelPanel(ui.Shell):
     """The widgets of one time-travel panel; display ``.widget`` (or the panel itself).
 
     ``version`` and ``time`` are the two controls; the last one moved decides what is shown,
-    and the other follows it.
+    and the other follows it. Version 0 is the account before its first event. With more
+    than one account, ``account`` switches between them and both sliders start again within
+    the new account's range.
     """
 
     label: ClassVar[str] = "Time-travel panel"
 
     bank: Bank
     account_id: UUID
-    records: list[RecordedEvent]
-    history: pd.DataFrame
+    stream: _Stream
+    extra_times: tuple[datetime, ...]
+    account: widgets.Dropdown | None
     version: widgets.IntSlider
     time: widgets.SelectionSlider
+    instant: widgets.HTML
     play: widgets.Play
     state: widgets.HTML
     chart: widgets.Image
     widget: widgets.VBox
-    time_versions: dict[datetime, int]
-    """The version each instant of the time slider reaches (``store.version_at``)."""
     point: PointInTime | None = None
     _syncing: bool = field(default=False)
+
+    @property
+    def records(self) -> list[RecordedEvent]:
+        """The shown account's events, oldest first (read when the account was chosen)."""
+        return self.stream.records
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """``Bank.history`` of the shown account."""
+        return self.stream.history
 
     @property
     def times(self) -> tuple[datetime, ...]:
@@ -127,18 +163,39 @@ class TimeTravelPanel(ui.Shell):
             self.bank, self.account_id, as_of_version=version, records=self.records
         )
         self._render(point)
-        matching = [t for t in self.times if self.time_versions[t] == version]
+        matching = [t for t in self.times if self.stream.time_versions[t] == version]
         if matching:
-            self._set(self.time, matching[0])
+            self._set(self.time, matching[-1] if version == 0 else matching[0])
         return point
 
     def show_time(self, instant: datetime) -> PointInTime:
-        """Show the state as of ``instant`` (what moving the time slider does)."""
+        """Show the state as of ``instant`` (what moving the time slider does); the version
+        slider follows, to 0 when the account did not exist yet."""
         point = point_in_time(self.bank, self.account_id, as_of=instant, records=self.records)
         self._render(point)
-        if point.version >= 1:
-            self._set(self.version, point.version)
+        self._set(self.version, point.version)
         return point
+
+    def show_account(self, account_id: UUID) -> PointInTime:
+        """Show another account (what the account menu does): read its stream, set both
+        sliders to its range, and show its newest version."""
+        stream = _read_stream(self.bank, account_id, self.extra_times)
+        n = len(stream.records)
+        self._syncing = True
+        try:
+            self.account_id, self.stream = account_id, stream
+            for control in (self.version, self.play):  # widen, move, then narrow: never
+                control.max = max(n, control.max)  # a value outside the range in between
+            self.version.value = n  # the play button follows through its link
+            for control in (self.version, self.play):
+                control.max = n
+            self.time.options = _time_options(stream.instants)
+            self.time.value = stream.instants[-1]
+            if self.account is not None and self.account.value != account_id:
+                self.account.value = account_id
+        finally:
+            self._syncing = False
+        return self.show_version(n)
 
     def summary(self) -> str:
         """The line the panel shows, as plain text."""
@@ -175,8 +232,13 @@ class TimeTravelPanel(ui.Shell):
             self.show_version(change["new"])
 
     def _on_time(self, change: dict[str, Any]) -> None:
+        self.instant.value = instant_html(change["new"])
         if not self._syncing:
             self.show_time(change["new"])
+
+    def _on_account(self, change: dict[str, Any]) -> None:
+        if not self._syncing:
+            self.show_account(change["new"])
 
     def __repr__(self) -> str:
         return (
@@ -185,37 +247,63 @@ class TimeTravelPanel(ui.Shell):
         )
 
 
+def instant_html(instant: datetime | None) -> str:
+    """The time slider's value, written out whole beside it (the slider's own readout is
+    too narrow for a date and a time)."""
+    shown = "" if instant is None else html.escape(format_instant(instant))
+    return f'<span class="{PANEL_CLASS}-instant-text">{shown}</span>'
+
+
 def _sliders(
     instants: Sequence[datetime], start: int, n: int
-) -> tuple[widgets.IntSlider, widgets.SelectionSlider, widgets.Play]:
-    """The version slider, the time slider and the Play button that steps the version."""
-    wide = widgets.Layout(width="40em")
+) -> tuple[widgets.IntSlider, widgets.SelectionSlider, widgets.HTML, widgets.Play]:
+    """The version slider (0 = before the first event), the time slider with its value
+    written out beside it, and the Play button that steps the version."""
     version = widgets.IntSlider(
-        value=start, min=1, max=n, step=1, description="Version", continuous_update=False,
-        layout=wide,
+        value=start, min=0, max=n, step=1, description="Version", continuous_update=False,
+        layout=widgets.Layout(width="40em"),
     )  # fmt: skip
     time = widgets.SelectionSlider(
-        options=[(format_instant(t), t) for t in instants],
+        options=_time_options(instants),
         value=instants[-1],
         description="Recorded by",
+        readout=False,
         continuous_update=False,
-        layout=wide,
+        layout=widgets.Layout(width="30em"),
         style={"description_width": "initial"},
     )
+    instant = widgets.HTML(instant_html(instants[-1]))
     play = widgets.Play(
-        value=start, min=1, max=n, step=1, interval=800, description="Replay the stream",
-        tooltip="Replay the stream: step the version slider from 1 to the newest version",
+        value=start, min=0, max=n, step=1, interval=800, description="Replay the stream",
+        tooltip="Replay the stream: step the version slider from 0 (before the first event) "
+        "to the newest version",
     )  # fmt: skip
     widgets.link((play, "value"), (version, "value"))
-    for control, css in ((version, "version"), (time, "time"), (play, "play")):
+    for control, css in (
+        (version, "version"),
+        (time, "time"),
+        (instant, "instant"),
+        (play, "play"),
+    ):
         ui.classed(PANEL_CLASS, css, control)
-    return version, time, play
+    return version, time, instant, play
+
+
+def _account_menu(bank: Bank, account_id: UUID, accounts: Sequence[UUID]) -> widgets.Dropdown:
+    """A menu of ``accounts`` (the shown one first if missing), labelled by owner."""
+    ids = list(dict.fromkeys([account_id, *accounts]))
+    for i, other in enumerate(ids):
+        require_uuid(f"accounts[{i}]", other)
+    options = [(f"{bank.load(a).owner} ({str(a)[-4:]})", a) for a in ids]
+    menu = widgets.Dropdown(options=options, value=account_id, description="Account")
+    return ui.classed(PANEL_CLASS, "account", menu)
 
 
 def time_travel_panel(
     bank: Bank,
     account_id: UUID,
     *,
+    accounts: Sequence[UUID] = (),
     times: Sequence[datetime] | None = None,
     version: int | None = None,
 ) -> TimeTravelPanel:
@@ -223,36 +311,40 @@ def time_travel_panel(
 
     The time slider offers the time of each event plus the instants in ``times`` (e.g. one
     before the first event, or the end of each day); ``version`` is the one shown first
-    (default: the newest). The stream is read once: build a new panel to see events appended
-    later.
+    (default: the newest; 0 is the account before its first event). ``accounts`` adds a menu
+    to switch to other accounts. The stream is read once per account chosen: build a new
+    panel to see events appended later.
     """
-    history = bank.history(account_id)  # refuses an account with no events, saying so
-    records = bank.store.read_stream(account_id)
-    n = len(records)
-    extra = [require_aware(f"times[{i}]", t) for i, t in enumerate(times or ())]
-    instants = sorted({r.recorded_at for r in records} | {t.astimezone(UTC) for t in extra})
-    start = require_int("version", n if version is None else version, minimum=1, maximum=n)
-    version_slider, time_slider, play = _sliders(instants, start, n)
+    extra = tuple(
+        require_aware(f"times[{i}]", t).astimezone(UTC) for i, t in enumerate(times or ())
+    )
+    stream = _read_stream(bank, account_id, extra)
+    n = len(stream.records)
+    start = require_int("version", n if version is None else version, minimum=0, maximum=n)
+    menu = _account_menu(bank, account_id, accounts) if accounts else None
+    version_slider, time_slider, instant, play = _sliders(stream.instants, start, n)
     state = ui.classed(PANEL_CLASS, "state-view", widgets.HTML())
     chart = ui.chart(PANEL_CLASS)
+    controls = [widgets.HBox([play, version_slider]), widgets.HBox([time_slider, instant])]
     panel = TimeTravelPanel(
         bank=bank,
         account_id=account_id,
-        records=records,
-        history=history,
+        stream=stream,
+        extra_times=extra,
+        account=menu,
         version=version_slider,
         time=time_slider,
+        instant=instant,
         play=play,
         state=state,
         chart=chart,
         widget=ui.root(
-            PANEL_CLASS,
-            [widgets.HBox([play, version_slider]), time_slider, state, chart],
-            css=STYLE,
+            PANEL_CLASS, [*([menu] if menu else []), *controls, state, chart], css=STYLE
         ),
-        time_versions={t: bank.store.version_at(account_id, t) for t in instants},
     )
     version_slider.observe(panel._on_version, names="value")
     time_slider.observe(panel._on_time, names="value")
+    if menu is not None:
+        menu.observe(panel._on_account, names="value")
     panel.show_version(start)
     return panel

@@ -7,6 +7,8 @@ says in one line what was asked, where the replay stopped and what it did, and
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +28,9 @@ from esbank.domain.money import format_cents
 from esbank.eventstore.types import RecordedEvent
 from esbank.teach.charts import plot_balance
 from esbank.teach.describe import account_status
+
+MOST_TYPE_LABELS = 8
+"""Up to this many events the chart's x axis names each event's type; above it, versions only."""
 
 
 def format_instant(instant: datetime) -> str:
@@ -61,9 +66,10 @@ def point_in_time(
 ) -> PointInTime:
     """Load ``account_id`` as of a version or an instant (give one of them, or neither for now).
 
-    The state comes from ``bank.load_with_report``. An instant before the account's first event
-    gives a ``PointInTime`` with no state instead of an error. ``records`` (the whole stream, if
-    already read) saves reading it again.
+    The state comes from ``bank.load_with_report``. Version 0, or an instant before the
+    account's first event, gives a ``PointInTime`` with no state (the account did not exist
+    yet) instead of an error. ``records`` (the whole stream, if already read) saves reading it
+    again.
     """
     if as_of_version is not None and as_of is not None:
         raise InvalidArgument("give as_of_version or as_of, not both")
@@ -72,7 +78,10 @@ def point_in_time(
     stream = list(records) if records is not None else bank.store.read_stream(account_id)
     if not stream:
         raise AccountNotOpen(account_id, "time travel")
-    if as_of is not None and bank.store.version_at(account_id, as_of) == 0:
+    before_first = (is_int(as_of_version) and as_of_version == 0) or (
+        as_of is not None and bank.store.version_at(account_id, as_of) == 0
+    )
+    if before_first:
         return PointInTime(account_id, 0, len(stream), None, None, as_of, stream[0])
     state, report = bank.load_with_report(account_id, as_of_version=as_of_version, as_of=as_of)
     later = stream[state.version] if state.version < len(stream) else None
@@ -99,6 +108,8 @@ def describe(point: PointInTime) -> str:
         asked += f", so version {point.version} of {point.stream_version}"
     else:
         asked = f"As of version {point.version} of {point.stream_version}"
+        if point.state is None or point.report is None:
+            return f"{asked}: before the first event, so the account did not exist yet."
     state, report = point.state, point.report
     assert state is not None and report is not None
     start = (
@@ -110,6 +121,29 @@ def describe(point: PointInTime) -> str:
         f"{asked}: balance {format_cents(state.balance)} ({state.balance} cents), "
         f"{account_status(state)}; {report.events_replayed} event(s) replayed {start}."
     )
+
+
+def _camel_lines(name: str) -> str:
+    """``MoneyDeposited`` as ``Money\\nDeposited``: one word of the event type per line."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "\n", name)
+
+
+def version_ticks(
+    history: pd.DataFrame, *, most: int = MOST_TYPE_LABELS
+) -> tuple[list[int], list[str]]:
+    """The x ticks of the time-travel chart and their labels, legible at the panel's size.
+
+    Up to ``most`` events: every version, with its event type one word per line (long types
+    side by side ran together). More events: version numbers only, every k-th, at most
+    ``most`` of them.
+    """
+    versions = history["version"].astype(int).tolist()
+    if len(versions) <= most:
+        types = history["event_type"].astype(str).tolist()
+        return versions, [f"{v}\n{_camel_lines(t)}" for v, t in zip(versions, types, strict=True)]
+    step = math.ceil(len(versions) / most)
+    shown = versions[::step]
+    return shown, [str(v) for v in shown]
 
 
 def plot_time_travel(
@@ -126,6 +160,8 @@ def plot_time_travel(
     fig = plot_balance(history, ax=ax, title=title if title is not None else "")
     ax = cast(Axes, fig.axes[0] if ax is None else ax)
     versions = history["version"].astype(int).tolist()
+    ticks, labels = version_ticks(history)
+    ax.set_xticks(ticks, labels, fontsize=8)
     if not is_int(version) or version not in [0, *versions]:
         raise InvalidArgument(
             f"version must be 0 (before the first event) or one of the history's versions "

@@ -4,7 +4,7 @@ a chart, all computed by the pure model in ``tradeoff.py``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
@@ -22,6 +22,14 @@ STYLE = ui.table_style(
     extra=".esbank-snapshots tbody th, .esbank-snapshots-snapshot tbody th {text-align: left;}",
 )
 """Scoped CSS for the panel's table (only under the panel's classes)."""
+INTERVALS = (1, 2, 3, 5, 10, 20, 25, 50, 75, 100, 150, 200, 250, 500, 750, 1_000, 2_000, 5_000)
+"""The values the N slider offers: about evenly spaced on a log scale, so the useful range
+(tens to a few hundred events) fills the middle of the slider instead of its left edge."""
+
+
+def interval_choices(every: int, max_length: int) -> list[int]:
+    """The N slider's values: :data:`INTERVALS` up to ``max_length``, plus ``every``."""
+    return sorted({*(n for n in INTERVALS if n <= max_length), every})
 
 
 def tradeoff_html(stream_length: int, every: int) -> str:
@@ -38,7 +46,10 @@ def tradeoff_html(stream_length: int, every: int) -> str:
         for name, a, b in rows
     ]
     headers = ["", "no snapshots", f"snapshot every {chosen.every:,}"]
-    caption = f"<b>A stream of {chosen.stream_length:,} events</b>, loaded once after every event"
+    caption = (
+        f"<b>A stream of {chosen.stream_length:,} events</b>, one event per append (so a "
+        "snapshot at every multiple of N), loaded once after every event"
+    )
     table = ui.table(headers, cells, row_headers=True)
     return f'<div class="{PANEL_CLASS}-table">{caption}{table}</div>'
 
@@ -49,7 +60,7 @@ class SnapshotPanel(ui.Shell):
 
     label: ClassVar[str] = "Snapshot panel"
 
-    every: widgets.IntSlider
+    every: widgets.SelectionSlider
     stream_length: widgets.IntSlider
     table: widgets.HTML
     chart: widgets.Image
@@ -64,7 +75,8 @@ class SnapshotPanel(ui.Shell):
         t = self.tradeoff()
         rows = "row" if t.snapshot_writes == 1 else "rows"
         return (
-            f"every {t.every}, stream of {t.stream_length} events: {t.snapshot_writes} "
+            f"every {t.every}, stream of {t.stream_length} events one per append: "
+            f"{t.snapshot_writes} "
             f"snapshot {rows}; a load replays at most {t.worst_replay} events "
             f"({t.mean_replay:.1f} on average, {t.latest_replay} for the newest state)"
         )
@@ -102,17 +114,20 @@ def snapshot_panel(
         raise InvalidArgument(
             f"stream_length {length} is above max_length {longest}; raise max_length"
         )
-    common = {
-        "min": 1,
-        "max": longest,
+    common: dict[str, Any] = {
         "continuous_update": False,
         "style": {"description_width": "14em"},
         "layout": widgets.Layout(width="44em"),
     }
-    every_slider = widgets.IntSlider(
-        value=min(interval, longest), description="snapshot every N events", **common
+    every_slider = widgets.SelectionSlider(
+        options=[(f"{n:,}", n) for n in interval_choices(interval, longest)],
+        value=interval,
+        description="snapshot every N events",
+        **common,
     )
-    length_slider = widgets.IntSlider(value=length, description="stream length (events)", **common)
+    length_slider = widgets.IntSlider(
+        value=length, min=1, max=longest, description="stream length (events)", **common
+    )
     table = ui.classed(PANEL_CLASS, "table", widgets.HTML())
     chart = ui.chart(PANEL_CLASS)
     ui.classed(PANEL_CLASS, "every", every_slider)

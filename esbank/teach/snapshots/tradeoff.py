@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from esbank.domain.arguments import require_int
+from esbank.domain.errors import InvalidArgument
 
 TRADEOFF_COLUMNS = ["every", "snapshot_writes", "latest_replay", "worst_replay", "mean_replay"]
 
@@ -86,9 +87,26 @@ def snapshot_tradeoff(stream_length: int, intervals: Sequence[int | None]) -> pd
     )
 
 
-def fewest_writes_within(stream_length: int, max_replay: int) -> int | None:
+def fewest_writes_within(
+    stream_length: int, max_replay: int, *, largest_append: int = 1
+) -> int | None:
     """The interval with the fewest snapshot writes such that no load replays more than
-    ``max_replay`` events; ``None`` when the stream is short enough to need no snapshot."""
+    ``max_replay`` events; ``None`` when the stream is short enough to need no snapshot.
+
+    A load of the newest state replays at most N − 1 events; a load as of an older version at
+    most N + k − 2, where k is ``largest_append``, the most events one append (or batch) adds.
+    So the answer is N = ``max_replay`` − k + 2 (``max_replay + 1`` when every append adds one
+    event).
+    """
     length = require_int("stream_length", stream_length, minimum=1)
     budget = require_int("max_replay", max_replay)
-    return None if length <= budget else budget + 1
+    k = require_int("largest_append", largest_append, minimum=1)
+    if length <= budget:
+        return None
+    if budget < k - 1:
+        raise InvalidArgument(
+            f"no interval keeps every load within {budget} events when one append adds {k}: "
+            f"a load as of a version inside such an append replays up to {k - 1} even with a "
+            f"snapshot after every append; allow max_replay >= {k - 1} or append fewer at once"
+        )
+    return budget - k + 2

@@ -15,6 +15,7 @@ from esbank.teach.commands import (
     default_bank,
     event_log_frame,
     run_command,
+    short_owner,
     teller_panel,
 )
 
@@ -117,6 +118,17 @@ def test_typed_money_that_is_not_whole_cents_is_refused_never_mangled(
     getattr(panel, button).click()
     assert "InvalidAmount" in panel.message.value and said in panel.message.value
     assert panel.bank.store.read_all() == before
+    assert panel.states_frame()["balance_cents"].tolist() == [10_700]
+
+
+def test_a_decimal_amount_gets_a_hint_saying_how_to_write_it_in_cents() -> None:
+    panel = opened()
+    panel.amount.value = "12.5"
+    panel.deposit_button.click()
+    outcome = panel.outcomes[-1]
+    assert (outcome.accepted, outcome.error) == (False, "InvalidAmount")
+    assert "got '12.5' (a decimal)" in outcome.text
+    assert "write 12.50 euros as 1250" in outcome.text  # what to type instead
 
 
 def test_negative_withdrawal_never_raises_the_balance() -> None:
@@ -213,6 +225,17 @@ def test_repr_is_a_short_hint_for_static_renderers() -> None:
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
+def test_a_static_renderer_sees_the_panel_as_it_was_displayed() -> None:
+    """Saved without widget state, the learner's panel still shows its clean start."""
+    clean = teller_panel()._repr_mimebundle_()["text/html"]
+    assert "no account yet" in clean and "no event yet" in clean
+    assert "❌" not in clean and "✅" not in clean
+    driven = opened(amount=700)
+    driven.close_button.click()
+    frozen = driven._repr_mimebundle_()["text/html"]
+    assert frozen == driven.snapshot_html() and "NonZeroBalance" in frozen
+
+
 def test_panel_on_a_given_bank_is_deterministic() -> None:
     def make() -> list[list[object]]:
         store = DuckDBEventStore(":memory:", clock=StepClock(), new_id=SequentialIds(prefix=9))
@@ -243,3 +266,41 @@ def test_account_states_and_log_frame_are_pure_views_of_the_records() -> None:
 def test_run_command_rejects_an_unknown_action() -> None:
     with pytest.raises(InvalidArgument, match="action must be one of"):
         run_command(default_bank(), "transfer", account_id=ADA)  # type: ignore[arg-type]
+
+
+LONG_OWNER = "Ada-" + "x" * 196  # 200 characters, the most an owner may have, and no space
+
+
+@pytest.mark.parametrize("owner", [LONG_OWNER, "Ada Lovelace " * 15 + "Byron"])
+def test_a_200_character_owner_does_not_push_the_state_off_screen(owner: str) -> None:
+    """The state table and the chooser show the owner cut short, the full name as a tooltip;
+    messages and log cells wrap long words instead of widening the panel."""
+    assert len(owner) == 200
+    panel = opened(owner=owner)
+    assert panel.bank.load(ADA).owner == owner  # stored in full
+    shown = short_owner(owner)
+    assert len(shown) == 24 and shown.endswith("…") and owner.startswith(shown[:-1])
+    row = panel.state.value.split("<tbody>")[1]
+    assert f'<span title="{owner}">{shown}</span>' in row
+    assert owner not in row.replace(f'title="{owner}"', "")  # the full name only as a tooltip
+    for cell in ("<td>100.00</td>", "<td>1</td>", "<td>open</td>"):
+        assert cell in row
+    ((label, _),) = panel.account.options
+    assert label == f"{shown} · {ADA}"
+    wrap = "{overflow-wrap: anywhere;}"
+    data = "td:nth-child(5) {white-space: normal; overflow-wrap: anywhere;}"
+    assert panel.log_frame().columns[4] == "data"
+    for part in (panel.widget.children[0].value, panel.snapshot_html()):
+        assert f".esbank-teller-message {wrap}" in part
+        assert f".esbank-teller-log-table {data}" in part
+
+
+def test_an_owner_is_escaped_in_its_tooltip_and_a_short_one_is_shown_whole() -> None:
+    owner = '<b>"Bo" & Co</b> ' * 10
+    panel = opened(owner=owner)
+    row = panel.state.value.split("<tbody>")[1]
+    assert "<b>" not in row and '"Bo"' not in row
+    assert 'title="&lt;b&gt;&quot;Bo&quot; &amp; Co&lt;/b&gt; &lt;b&gt;' in row
+    assert short_owner("Ada") == "Ada" and short_owner(None) == ""
+    plain = opened(owner="Ada")
+    assert "<td>Ada</td>" in plain.state.value and "title=" not in plain.state.value

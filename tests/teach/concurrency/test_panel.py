@@ -69,6 +69,10 @@ def test_preset_fills_the_schedule() -> None:
         ("a_amount", "0", "InvalidAmount"),
         ("a_amount", "12.5", "a decimal"),
         ("b_amount", "", "is empty"),
+        ("b_amount", "   ", "is empty"),
+        ("b_amount", "fifty", "digits only"),
+        ("a_amount", "12,50", "a decimal"),
+        ("b_amount", "1e3", "digits only"),
         ("opening", "lots", "digits only"),
         ("schedule", "ABX", "InvalidArgument"),
     ],
@@ -82,6 +86,18 @@ def test_bad_input_is_shown_not_raised(field: str, value: Any, error: str) -> No
     assert error in panel.message.value
     assert "no race run yet" in panel.steps.value
     assert len(panel.errors) == 1
+    assert len(panel.results) == 1  # nothing ran with the value typed before
+
+
+def test_amounts_are_text_parsed_as_whole_cents() -> None:
+    """The amount fields hold what is typed, and a run reads them through parse_cents."""
+    panel = race_panel()
+    assert isinstance(panel.a_amount, widgets.Text) and isinstance(panel.b_amount, widgets.Text)
+    assert isinstance(panel.opening, widgets.Text)
+    panel.a_amount.value = " 1_250 "
+    panel.run_button.click()
+    assert panel.last is not None
+    assert panel.last.tellers["A"].command.amount == 1_250
 
 
 def test_snapshot_is_static_html_of_the_last_run() -> None:

@@ -32,3 +32,24 @@ def test_panel_reacts_to_sliders_and_the_toggle() -> None:
     panel.throughput.value = 1_000
     panel.poll_interval.value = 0.1
     assert "0 stale reads" in panel.summary()
+
+
+def test_the_checkbox_label_is_shown_whole() -> None:
+    """Issue 16: the checkbox kept the default 300 px and its label was cut short."""
+    box = lag_panel().read_your_writes
+    assert box.description == "read your own writes (wait for my position)"
+    assert box.layout.width == "44em" and not box.indent
+
+
+def test_500_writes_against_10_applied_says_the_projector_cannot_keep_up() -> None:
+    panel = lag_panel(duration=20)
+    panel.write_rate.value = 500
+    panel.throughput.value = 10
+    assert "❌ The projector cannot keep up" in panel.numbers.value
+    assert "esbank-rejected" in panel.numbers.value
+    assert "without bound" in panel.numbers.value
+    assert "The projector cannot keep up" in panel.summary().splitlines()[1]
+    assert "cannot keep up" in panel.snapshot_html()
+    panel.throughput.value = 1_000
+    assert "✅ The projector keeps up" in panel.numbers.value
+    assert "esbank-accepted" in panel.numbers.value

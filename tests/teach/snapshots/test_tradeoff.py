@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from esbank import InvalidArgument
+from esbank import Bank, DepositMoney, DuckDBEventStore, InvalidArgument
+from esbank.teach import SequentialIds
 from esbank.teach.snapshots import (
     fewest_writes_within,
     replayed_per_load,
@@ -72,12 +73,37 @@ def test_fewest_writes_within_a_replay_budget() -> None:
         assert tradeoff(length, every + 1).worst_replay > budget  # one more: over budget
 
 
+@pytest.mark.parametrize(("budget", "largest_append"), [(6, 3), (9, 4), (4, 1), (2, 3)])
+def test_fewest_writes_within_with_batches_holds_on_a_real_bank(
+    budget: int, largest_append: int
+) -> None:
+    """The worst case: single appends up to one version before a multiple of N, then a batch
+    of k that jumps over it. Every load stays within the budget, and one load reaches it."""
+    every = fewest_writes_within(100, budget, largest_append=largest_append)
+    assert every == budget - largest_append + 2
+    bank = Bank(DuckDBEventStore(), new_id=SequentialIds(), snapshot_every=every)
+    account = bank.open_account("Ann", 0).aggregate_id
+    version = 1
+    while version < 4 * every + largest_append:
+        size = largest_append if (version + 1) % every == 0 else 1
+        bank.handle_batch([DepositMoney(account, 1)] * size)
+        version += size
+    replayed = [
+        bank.load_with_report(account, as_of_version=v)[1].events_replayed
+        for v in range(1, version + 1)
+    ]
+    assert max(replayed) == budget
+    assert bank.load_with_report(account)[1].events_replayed <= every - 1
+
+
 @pytest.mark.parametrize(
     ("call", "words"),
     [
         (lambda: tradeoff(10, True), "every must be an int >= 1"),
         (lambda: replayed_per_load(0, 5), "stream_length must be an int >= 1"),
         (lambda: fewest_writes_within(10, -1), "max_replay must be an int >= 0"),
+        (lambda: fewest_writes_within(10, 2, largest_append=0), "largest_append must be an"),
+        (lambda: fewest_writes_within(10, 2, largest_append=4), "allow max_replay >= 3"),
         (lambda: snapshot_panel(stream_length=9_000), "raise max_length"),
     ],
 )
