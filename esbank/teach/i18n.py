@@ -4,7 +4,8 @@
 what panels, exercise checks, charts and the quiz show to Traditional Chinese; English is the
 default, and in English nothing here changes any text. The translations are data,
 ``esbank/teach/locale/<language>.json``: exact strings, and templates whose ``{name}``
-placeholders stand for any text (``{name:w}``: one word; ``{name:t}``: translated too).
+placeholders stand for any text (``{name:w}``: one word; ``{name:t}``, ``{name:wt}``: translated
+too).
 
 Translation is applied centrally, so a lesson's code never changes for it: :func:`localize`
 (called by ``ui.root``) translates a panel's labels, buttons and HTML and keeps translating
@@ -60,7 +61,7 @@ NO_CJK_FONT = (
 """What a chart says, in English, when no CJK font is installed (instead of drawing boxes)."""
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_PLACEHOLDER = re.compile(r"\{(\w+)(?::([tw]))?\}")
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([tw]{1,2}))?\}")
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9]*)")
 UNTRANSLATED_TAGS = frozenset({"style", "script", "code", "pre", "kbd", "samp"})  # not prose
@@ -112,9 +113,10 @@ class Template:
             literal = english[last : match.start()]
             parts.append(re.escape(literal))
             pieces.append(literal)
-            body = r"\S+?" if match.group(2) == "w" else ".+?"
+            flags = match.group(2) or ""
+            body = r"\S+?" if "w" in flags else ".+?"
             parts.append(f"(?P<{match.group(1)}>{body})")
-            if match.group(2) == "t":
+            if "t" in flags:
                 names.add(match.group(1))
             last = match.end()
         parts.append(re.escape(english[last:]))

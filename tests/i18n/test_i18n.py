@@ -54,6 +54,16 @@ def test_templates_fill_placeholders_and_translate_the_marked_ones(zh: None) -> 
     )
 
 
+def test_a_word_placeholder_takes_one_word_only(zh: None) -> None:
+    assert i18n.translate("Cy (closed)") == "Cy（已結清）"
+    assert i18n.translate("debit · after command") == "扣款 · 命令之後"  # {step:wt}
+    # a one-word placeholder keeps a generic template off a whole sentence
+    line = "✅ The projector keeps up: about 51 events/s arrive and the projector applies at most "
+    line += "200 events/s, so every backlog drains and the lag stays bounded (the closer the two "
+    line += "rates, the larger it gets)."
+    assert i18n.translate(line).startswith("✅ 投影器跟得上：每秒約有 51 個事件進來")
+
+
 def test_a_template_must_keep_its_placeholders() -> None:
     with pytest.raises(InvalidArgument, match=r"uses \['m'\]; use exactly its placeholders"):
         i18n.Template.parse("{n} events", "{m} 個事件")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -73,3 +74,38 @@ def test_feedback_and_the_panel_read_in_chinese(zh: None) -> None:
     n = len(questions)
     assert panel.progress.value == f"第 1 題，共 {n} 題 · 第一次就答對：已檢查的 1 題中答對 0 題"
     assert panel.choices._options_labels[0] == questions[0].options[0]
+
+
+def _leaves(data: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(data, dict):
+        return {
+            k: v for key, value in data.items() for k, v in _leaves(value, f"{path}.{key}").items()
+        }
+    return {path: data}
+
+
+def test_the_chinese_words_have_every_english_text_and_placeholder() -> None:
+    files = resources.files(PACKAGE)
+    english = json.loads(files.joinpath("words.json").read_text(encoding="utf-8"))
+    chinese = json.loads(files.joinpath("words.zh-TW.json").read_text(encoding="utf-8"))
+    assert chinese.pop("en_sha256") == entry_hash(english), (
+        "words.json changed since it was translated: update words.zh-TW.json and set "
+        f'"en_sha256" to "{entry_hash(english)}"'
+    )
+    en, zh = _leaves(english), _leaves(chinese)
+    assert sorted(zh) == sorted(en)
+    for key, text in en.items():
+        texts = text if isinstance(text, list) else [text]
+        mine = zh[key] if isinstance(zh[key], list) else [zh[key]]
+        for a, b in zip(texts, mine, strict=True):
+            assert sorted(re.findall(r"\{\w+\}", a)) == sorted(re.findall(r"\{\w+\}", b)), key
+            assert i18n.has_cjk(b) or b == a, key
+
+
+def test_the_final_score_reads_in_chinese(zh: None) -> None:
+    from esbank.teach.interview.quiz import final_text, score
+
+    questions = load_questions()
+    text = final_text(questions, score(questions, {questions[0].key: 0}))
+    assert text.startswith(f"最終分數：第一次就答對 {len(questions)} 題中的 0 題。")
+    assert "§1 CQRS 的拆分" in text
