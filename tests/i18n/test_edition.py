@@ -80,17 +80,20 @@ def test_the_catalog_has_no_entry_for_a_cell_that_is_gone(english: Path) -> None
 
 
 def test_the_saved_notebook_is_what_the_builder_writes_now(english: Path) -> None:
-    expected = builder.structure(builder.build(english))
+    """(Stale translations are the test above's; here a draft counts as what it would write.)"""
+    expected = builder.structure(builder.build(english, allow_stale=True))
     saved = builder.structure(_edition(english))
     assert saved == expected, f"run: python tools/build_zh_tw.py notebooks/{english.name}"
 
 
-def test_links_to_notebooks_point_at_the_edition_and_nothing_is_left_stale(
-    english: Path,
-) -> None:
+def test_no_cell_of_the_saved_notebook_is_marked_stale(english: Path) -> None:
+    marked = [c.id for c in _cells(_edition(english), "markdown") if builder.STALE_MARK in c.source]
+    assert marked == [], "drafts built with --allow-stale; translate these cells and rebuild"
+
+
+def test_links_to_notebooks_point_at_the_edition(english: Path) -> None:
     zh = _edition(english)
     for cell in _cells(zh, "markdown"):
-        assert builder.STALE_MARK.strip() not in cell.source, cell.id
         for target in LINK.findall(cell.source):
             assert (builder.EDITION / target).is_file(), f"{cell.id} links to {target}"
     assert zh.metadata["esbank"]["edition"] == builder.LANGUAGE
