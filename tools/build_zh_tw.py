@@ -11,8 +11,8 @@ name is written as:
    panels, checks, charts and quiz: ``i18n.set_language("zh-TW")``;
 3. navigation cells (``nav``) in Chinese, with the labels of ``esbank/teach/locale/zh-TW.json``;
 4. then executed with ``notebooks/zh-TW/`` as working directory and saved, exactly as
-   ``tools/run_notebooks.py`` saves the English ones. ``notebooks/zh-TW/solutions`` (and any
-   other folder of ``notebooks/``) is a symlink to the English one, so relative paths work.
+   ``tools/run_notebooks.py`` saves the English ones. ``notebooks/zh-TW/solutions`` and
+   ``images`` are symlinks to the English folders, so relative paths work.
 
 A markdown cell with no translation, or one whose English changed since it was translated (the
 hash differs), stops the build with a message naming the notebook, the cell and what to do;
@@ -68,6 +68,9 @@ STALE_MARK = (
     "這個儲存格的中文翻譯尚未完成或已過期。\n\n"
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+LINKED = ("images", "solutions")
+"""The folders of ``notebooks/`` that the notebooks use by relative path (``present/`` and the
+edition itself are not among them)."""
 
 
 class BuildFailed(Exception):
@@ -221,14 +224,13 @@ def build(path: Path, *, allow_stale: bool = False, catalogs: Path = CATALOGS) -
 
 
 def link_folders(edition: Path = EDITION) -> list[Path]:
-    """Make every folder of ``notebooks/`` (``solutions``, ``images`` …) visible from the
-    edition as a relative symlink, so ``%run solutions/…`` works there; return the links."""
+    """Make the folders the notebooks' code and images use (:data:`LINKED`, those that exist)
+    visible from the edition as relative symlinks, so ``%run solutions/…`` works there."""
     links = []
-    for folder in sorted(edition.parent.iterdir()):
-        if not folder.is_dir() or folder == edition or folder.name.startswith("."):
+    for name in LINKED:
+        if not (edition.parent / name).is_dir():
             continue
-        link = edition / folder.name
-        target = Path("..") / folder.name
+        link, target = edition / name, Path("..") / name
         if link.is_symlink() and Path(os.readlink(link)) == target:
             links.append(link)
             continue

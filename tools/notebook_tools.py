@@ -6,9 +6,10 @@ the tests can check every rule without running a notebook.
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +28,18 @@ KERNELSPEC: dict[str, str] = {
     "display_name": "Python 3 (ipykernel)",
     "language": "python",
 }
-# No "version": the saved notebook must not change when the Python patch release does.
-LANGUAGE_INFO: dict[str, Any] = {
-    "name": "python",
-    "codemirror_mode": {"name": "ipython", "version": 3},
-    "file_extension": ".py",
-    "mimetype": "text/x-python",
-    "nbconvert_exporter": "python",
-    "pygments_lexer": "ipython3",
-}
+# What a Python kernel reports as its language_info (ipykernel's kernel_info reply). A saved
+# notebook carries all of it, version included, so that starting a kernel on it changes
+# nothing and JupyterLab does not mark it unsaved the moment it opens.
+LANGUAGE_INFO_KEYS = (
+    "name",
+    "version",
+    "mimetype",
+    "file_extension",
+    "codemirror_mode",
+    "nbconvert_exporter",
+    "pygments_lexer",
+)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_ID_NAMESPACE = uuid.UUID("6f1d6c1e-5b1a-4c38-9a43-0e5b4c2d7a10")
 # Cell metadata keys written by tools, not by authors (nbclient timings, old Jupyter state).
@@ -128,16 +132,37 @@ def refresh_nav(nb: NotebookNode, text: str) -> NotebookNode:
     return nb
 
 
-def normalise_metadata(nb: NotebookNode) -> NotebookNode:
-    """Strip widget state and tool timings, set the kernelspec and language_info.
+def kernel_language_info(reported: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the ``language_info`` a kernel reported, refused if a key is missing.
 
-    Gives every cell an id if it has none (existing ids are kept). Mutates and returns ``nb``.
+    ``make notebooks`` saves it as the kernel sent it (nbclient puts the kernel_info reply's
+    ``language_info`` into the notebook's metadata), so a kernel start on the saved notebook
+    finds exactly what it would write.
+    """
+    missing = [key for key in LANGUAGE_INFO_KEYS if key not in reported]
+    if missing:
+        raise ValueError(
+            f"the kernel reported a language_info without {', '.join(missing)}: run the "
+            "notebooks with an ipykernel Python kernel (the venv's python3 kernelspec)"
+        )
+    return copy.deepcopy(dict(reported))
+
+
+def normalise_metadata(
+    nb: NotebookNode, language_info: Mapping[str, Any] | None = None
+) -> NotebookNode:
+    """Strip widget state and tool timings, set the kernelspec and, if given, language_info.
+
+    ``language_info`` is what the kernel that ran the notebook reported (see
+    :func:`kernel_language_info`); without it the notebook's own is kept. Gives every cell an
+    id if it has none (existing ids are kept). Mutates and returns ``nb``.
     """
     nb.nbformat = 4
     nb.nbformat_minor = max(nb.get("nbformat_minor", 5), 5)
     nb.metadata.pop("widgets", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+    if language_info is not None:
+        nb.metadata["language_info"] = kernel_language_info(language_info)
     for cell in nb.cells:
         if not cell.get("id"):
             cell.id = random_cell_id()

@@ -6,9 +6,11 @@ For every ``notebooks/NN_*.ipynb`` (or only the paths given as arguments), in or
    the bottom, creating them if missing;
 2. execute the notebook in a fresh ``python3`` kernel with ``notebooks/`` as working
    directory, so the saved outputs are exactly what a fresh run prints;
-3. strip ``metadata.widgets`` and tool timings, set the kernelspec and language_info, keep
-   cell ids, and give saved widget views a stable ``model_id`` (so an unchanged notebook is
-   saved byte for byte the same);
+3. strip ``metadata.widgets`` and tool timings, set the kernelspec, save the complete
+   ``language_info`` the kernel reported (version included: opening the notebook in
+   JupyterLab then changes nothing, so it is not marked unsaved), keep cell ids, and give
+   saved widget views a stable ``model_id`` (so an unchanged notebook is saved byte for byte
+   the same);
 4. write it back with nbformat (only when the whole notebook ran without an unexpected error).
 
 Usage: ``python tools/run_notebooks.py [notebooks/01_commands_and_events.ipynb ...]``
@@ -92,7 +94,8 @@ def run(path: Path) -> float:
     start = time.perf_counter()
     nb = refresh(path)
     execute(nb, path.parent)
-    normalise_metadata(nb)  # nbclient writes the kernel's own language_info back
+    # nbclient put the kernel's kernel_info reply into the metadata: keep all of it.
+    normalise_metadata(nb, language_info=nb.metadata.get("language_info", {}))
     stable_widget_ids(nb)
     write(nb, path)
     return time.perf_counter() - start

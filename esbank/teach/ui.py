@@ -2,7 +2,8 @@
 
 A panel is a root ``VBox`` with a stable CSS class (``esbank-…``; each control gets
 ``esbank-…-<name>``), scoped CSS for its tables, a message line, HTML tables, a frozen HTML
-snapshot for static renderers, and charts drawn as PNG images at the size they are shown. The
+snapshot for static renderers, and charts drawn as PNG images at twice the pixel density of the
+size they are shown at (their figure's size), so they are sharp and never stretched. The
 functions here only build strings and widgets; what a panel shows comes from its lesson's pure
 functions.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import struct
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -19,12 +21,18 @@ import ipywidgets as widgets
 import pandas as pd
 from matplotlib.figure import Figure
 
+from esbank.domain.errors import InvalidArgument
 from esbank.teach import i18n
 
 W = TypeVar("W", bound=widgets.DOMWidget)
 
-CHART_DPI = 80
-"""Dots per inch of a panel's chart: a 7.5-inch figure is a 600-pixel image, shown as it is."""
+CSS_PER_INCH = 100
+"""CSS pixels per inch of a panel's chart: a 7.5-inch figure is shown 750 pixels wide, the size
+matplotlib gives it (``<Figure size 750x380>``) and the size of a chart a notebook cell shows."""
+PIXEL_RATIO = 2
+"""Image pixels per CSS pixel of a panel's chart: sharp on high-density screens and zoomed in."""
+CHART_DPI = CSS_PER_INCH * PIXEL_RATIO
+"""Dots per inch a panel's chart is rendered at."""
 CELLS = "padding: 0.15em 0.5em;"
 """The default CSS of a table cell (after its border)."""
 OUTCOME_CSS = ".esbank-rejected {color: #a40000;} .esbank-accepted {color: #1b5e20;}"
@@ -134,16 +142,83 @@ def button(
 
 
 def chart(panel: str) -> widgets.Image:
-    """An empty PNG image for the panel's chart, classed ``<panel>-chart``."""
-    return classed(panel, "chart", widgets.Image(format="png"))
+    """An empty PNG image for the panel's chart, classed ``<panel>-chart``.
+
+    Whenever its value changes, its CSS size becomes the PNG's size at the density it was
+    rendered at (:func:`css_size`): a chart from :func:`figure_png` is shown at its figure's
+    size, never stretched to the panel's width, and it stays sharp.
+    """
+    image = classed(panel, "chart", widgets.Image(format="png"))
+    image.observe(lambda change: fit(image, change["new"]), names="value")
+    return image
 
 
 def figure_png(fig: Figure, *, dpi: int = CHART_DPI) -> bytes:
-    """The figure as PNG bytes (for a panel's chart); the figure is left as it is."""
+    """The figure as PNG bytes (for a panel's chart); the figure is left as it is.
+
+    At the default ``dpi`` the image has :data:`PIXEL_RATIO` pixels per CSS pixel of the
+    figure's size; the PNG records its density, which :func:`css_size` reads back.
+    """
     buffer = io.BytesIO()
     i18n.localize_figure(fig)
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+METRES_PER_INCH = 0.0254
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels of the PNG ``data`` (from its header)."""
+    if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+        raise InvalidArgument("not a PNG image: pass the bytes figure_png returns")
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def png_dpi(data: bytes) -> float | None:
+    """Dots per inch recorded in the PNG's ``pHYs`` chunk, or None if it records none."""
+    at = 8
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        if kind == b"pHYs" and length == 9:
+            per_metre, _, unit = struct.unpack(">IIB", data[at + 8 : at + 17])
+            return per_metre * METRES_PER_INCH if unit == 1 else None
+        if kind in (b"IDAT", b"IEND"):  # pHYs comes before the image data
+            return None
+        at += 12 + length
+    return None
+
+
+def css_size(data: bytes) -> tuple[float, float]:
+    """The size in CSS pixels the PNG ``data`` is meant to be shown at.
+
+    Its pixel size divided by its pixel ratio (its recorded density over
+    :data:`CSS_PER_INCH`, to the nearest hundredth); a PNG that records no density is shown
+    one image pixel per CSS pixel.
+    """
+    width, height = png_size(data)
+    dpi = png_dpi(data)
+    ratio = round(dpi / CSS_PER_INCH, 2) if dpi else 1.0
+    return width / ratio, height / ratio
+
+
+def fit(image: widgets.Image, data: bytes) -> None:
+    """Set ``image``'s CSS width and height to the size ``data`` is meant to be shown at.
+
+    On a screen narrower than that, the image shrinks to the width it has and keeps its
+    proportions, drawn at the top of its box (``max-width``, ``object-fit``,
+    ``object-position``) instead of overflowing.
+    """
+    if not data:
+        return
+    width, height = css_size(data)
+    image.layout.width = f"{width:g}px"
+    image.layout.height = f"{height:g}px"
+    image.layout.max_width = "100%"
+    image.layout.object_fit = "contain"
+    image.layout.object_position = "left top"
 
 
 class Shell:

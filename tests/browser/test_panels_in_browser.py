@@ -9,9 +9,17 @@ For each ``notebooks/NN_*.ipynb`` present (notebooks added later are picked up):
    error, so a missing count means a cell failed); no cell but those tagged
    ``raises-exception`` may hold an error output;
 3. find every panel root (a widget whose CSS class starts with ``esbank-`` and that is not
-   inside another ``esbank-`` element) and, in each, click its buttons or nudge its sliders
-   one at a time until the panel's visible text changes;
-4. save a screenshot to ``build/browser/<notebook>.png``.
+   inside another ``esbank-`` element), save a picture of each as a learner first sees it
+   (``build/browser/<notebook>-<panel>.png``) and record how the first teller (01) and the
+   first quiz (08) start; in 01, type ``12.5`` as an amount and deposit it (refused with
+   ``InvalidAmount``, nothing written);
+4. in each panel, click its buttons or nudge its sliders one at a time until the panel's
+   visible text changes;
+5. save a screenshot to ``build/browser/<notebook>.png``.
+
+Then: the learner's teller starts with no refusal and the learner's quiz at question 1 with
+nothing answered (what step 3 recorded); and a notebook saved the way ``make notebooks`` saves
+it is not marked unsaved when JupyterLab opens it and starts its kernel.
 
 Skipped only when ``/usr/bin/chromium`` is missing and we are not under CI (``CI=true``):
 ``.ci/run`` installs it, so under CI a missing browser is a failure.
@@ -22,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -106,6 +115,24 @@ MARK_ROOTS_JS = """() => {
 }"""
 
 CONTROLS = "button:not([disabled]):visible, .noUi-handle:visible"
+
+# How the learner's panels look right after Run All, recorded by the notebook's test.
+TELLER = ("01_commands_and_events.ipynb", "esbank-teller")
+QUIZ = ("08_interview_prep.ipynb", "esbank-quiz")
+STARTS: dict[str, dict[str, Any]] = {}
+# The first panel of a class in the notebook: the learner's (a demo drives its own instance).
+START_JS = """(css) => {
+  const root = window.jupyterapp.shell.currentWidget.node
+    .querySelector(`.jupyter-widgets.${css}`);
+  if (!root) return null;
+  const feedback = root.querySelector(`.${css}-feedback`);
+  return {
+    text: root.innerText,
+    refusals: root.querySelectorAll('.esbank-rejected').length,
+    checked: root.querySelectorAll('input[type=radio]:checked').length,
+    feedback: feedback ? feedback.innerText.trim() : '',
+  };
+}"""
 
 
 def _expects_panel(notebook: Path) -> bool:
@@ -276,6 +303,59 @@ def pages(request: pytest.FixtureRequest, lab: Any, context: Any) -> Iterator[Pa
         opened.close()
 
 
+def _settled(view: Any, stable_s: float = 0.6) -> str:
+    """The view's text once it has stopped changing (a click can redraw it more than once)."""
+    last, since = view.inner_text(), time.monotonic()
+    deadline = since + CHANGE_S * 2
+    while time.monotonic() - since < stable_s and time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = view.inner_text()
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
+def _typed_decimal_is_refused(page: Any, screenshots: Path) -> None:
+    """In the first teller panel: open an account, then type ``12.5`` as the amount (key by
+    key, and pasted) and deposit: refused with InvalidAmount, balance and log unchanged."""
+    root = page.locator(".jupyter-widgets.esbank-teller").first
+    amount = root.locator(".esbank-teller-amount input")
+    message = root.locator(".jupyter-widgets.esbank-teller-message")
+    state_view = root.locator(".jupyter-widgets.esbank-teller-state")
+    log_view = root.locator(".jupyter-widgets.esbank-teller-log")
+
+    def send(button: str, text: str, typed: bool = False) -> str:
+        amount.click()
+        amount.press("Control+A")
+        if typed:
+            amount.press_sequentially(text)
+        else:
+            amount.fill(text)  # as a paste does: the whole text at once
+        assert amount.input_value() == text
+        before = message.inner_text()
+        root.locator(f".esbank-teller-{button}").click()
+        page.wait_for_function(
+            "([node, before]) => node.innerText !== before",
+            arg=[message.element_handle(), before],
+            timeout=CHANGE_S * 1000,
+        )
+        return message.inner_text()
+
+    root.locator(".esbank-teller-owner input").fill("Grace")
+    assert "✅" in send("open", "10000"), message.inner_text()
+    for typed in (True, False):
+        assert "✅" in send("deposit", "100"), message.inner_text()
+        state, log = _settled(state_view), _settled(log_view)
+        refused = send("deposit", "12.5", typed=typed)
+        way = "typed" if typed else "pasted"
+        assert message.locator(".esbank-rejected").count() == 1, f"{way}: {refused}"
+        assert "InvalidAmount" in refused, f"{way}: {refused}"
+        assert _settled(state_view) == state, f"{way}: the balance moved"
+        assert _settled(log_view) == log, f"{way}: an event was written"
+        if typed:
+            root.screenshot(path=str(screenshots / "01_teller-12.5-refused.png"))
+
+
 @pytest.mark.parametrize("notebook", SERIES, ids=[p.stem for p in SERIES])
 def test_notebook_runs_and_every_panel_answers(
     notebook: Path, lab: Any, pages: Pages, screenshots: Path
@@ -305,6 +385,15 @@ def test_notebook_runs_and_every_panel_answers(
             _wait(lambda: page.evaluate(MARK_ROOTS_JS), PANELS_S, "the panels to render")
             time.sleep(0.5)  # later panels in the same notebook render a moment after
         roots = page.evaluate(MARK_ROOTS_JS)
+        for index, name in enumerate(roots):
+            root = page.locator(f'[data-esbank-root="{index}"]')
+            root.scroll_into_view_if_needed()
+            root.screenshot(path=str(screenshots / f"{notebook.stem}-{name}-{index}.png"))
+        for name, css in (TELLER, QUIZ):
+            if notebook.name == name:
+                STARTS[name] = page.evaluate(START_JS, css)
+        if notebook.name == TELLER[0]:
+            _typed_decimal_is_refused(page, screenshots)
         used = {}
         for index, name in enumerate(roots):
             root = page.locator(f'[data-esbank-root="{index}"]')
@@ -328,3 +417,73 @@ def test_news_and_update_toasts_are_off_by_overrides(lab: Any) -> None:
     properties = plugin["schema"]["properties"]  # type: ignore[index]
     assert properties["fetchNews"]["default"] == "false"
     assert properties["checkForUpdates"]["default"] is False
+
+
+def _start(notebook: str) -> dict[str, Any]:
+    if notebook not in STARTS:
+        pytest.skip(f"recorded by test_notebook_runs_and_every_panel_answers[{notebook[:-6]}]")
+    state = STARTS[notebook]
+    assert state is not None, f"{notebook}: no panel of that kind after Run All"
+    return state
+
+
+def test_after_run_all_the_learners_teller_shows_no_refusal() -> None:
+    state = _start(TELLER[0])
+    assert state["refusals"] == 0 and "❌" not in state["text"], state["text"]
+
+
+def test_after_run_all_the_learners_quiz_is_at_question_1_with_nothing_answered() -> None:
+    state = _start(QUIZ[0])
+    assert re.search(r"\bQuestion 1 of \d+", state["text"]), state["text"]
+    assert state["checked"] == 0, "an answer is already chosen"
+    assert state["feedback"] == "", f"feedback already shown: {state['feedback']}"
+    counted = re.search(r"(\d+) of (\d+) checked", state["text"])
+    assert counted is None or counted.group(2) == "0", state["text"]
+
+
+def _kernel_language_info() -> dict[str, Any]:
+    """What a fresh python3 kernel reports as its language_info (as nbclient records it)."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        reply = client.kernel_info(reply=True, timeout=KERNEL_IDLE_S)
+        return dict(reply["content"]["language_info"])
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def _dirty_after_kernel_start(pages: Pages, lab: Any, name: str) -> bool:
+    page = pages.open(name)
+    try:
+        _wait_idle(page, KERNEL_IDLE_S)
+        time.sleep(1.0)  # the kernel's info reaches the notebook model once it is ready
+        return bool(page.evaluate("() => window.jupyterapp.shell.currentWidget.model.dirty"))
+    finally:
+        page.close()
+        lab.shutdown_kernel(name)
+
+
+def test_a_notebook_saved_by_make_notebooks_is_not_dirty_when_opened(
+    lab: Any, pages: Pages
+) -> None:
+    """Opening a notebook starts its kernel; JupyterLab then writes the kernel's language_info
+    into the notebook. Saved with all of it (what tools/run_notebooks.py saves), nothing
+    changes; saved without the version (as before), the notebook is marked unsaved."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import notebook_tools as nt  # tools/ is a folder of scripts, not a package
+
+    source = json.loads((NOTEBOOKS / "00_start_here.ipynb").read_text(encoding="utf-8"))
+    reported = _kernel_language_info()
+    versions = {
+        "opened-as-saved.ipynb": nt.kernel_language_info(reported),
+        "opened-without-version.ipynb": {k: v for k, v in reported.items() if k != "version"},
+    }
+    for name, info in versions.items():
+        nb = {**source, "metadata": {**source["metadata"], "language_info": info}}
+        (lab.root / "notebooks" / name).write_text(json.dumps(nb), encoding="utf-8")
+    assert not _dirty_after_kernel_start(pages, lab, "opened-as-saved.ipynb")
+    assert _dirty_after_kernel_start(pages, lab, "opened-without-version.ipynb"), (
+        "the control case stayed clean: this test no longer sees what marks a notebook unsaved"
+    )

@@ -160,10 +160,11 @@ def test_a_catalog_for_another_notebook_is_refused(series: Path) -> None:
         build(series)
 
 
-def test_the_folders_of_the_series_are_linked_into_the_edition(tmp_path: Path) -> None:
+def test_the_folders_the_notebooks_use_are_linked_into_the_edition(tmp_path: Path) -> None:
     (tmp_path / "solutions").mkdir()
     (tmp_path / "solutions" / "01_exercise_1.py").write_text("x = 1\n")
     (tmp_path / "images").mkdir()
+    (tmp_path / "present").mkdir()
     edition = tmp_path / "zh-TW"
     edition.mkdir()
     links = builder.link_folders(edition)

@@ -1,4 +1,6 @@
-"""`make lab` really serves JupyterLab with the first notebook (checked over HTTP)."""
+"""`make lab` installs the runtime packages only, says so, and really serves JupyterLab with
+the first notebook (checked over HTTP); `make test` adds the test extra; installing esbank
+warns about nothing in its own metadata."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -17,6 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = "notebooks/00_start_here.ipynb"
+TEST_ONLY = ("pytest", "nbval", "playwright", "schemathesis", "hypothesis", "ruff")
 
 
 def _free_port() -> int:
@@ -73,3 +78,60 @@ def test_make_lab_serves_the_first_notebook(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def _dry_run(target: str, venv: Path) -> str:
+    """What ``make <target>`` would run for a virtual environment that does not exist yet."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", target, f"VENV={venv}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_lab_installs_the_runtime_packages_only_and_says_so(tmp_path: Path) -> None:
+    lab = _dry_run("lab", tmp_path / "venv")
+    assert "pip install --quiet -e ." in lab
+    assert "[test]" not in lab, "make lab must not install the test extra"
+    assert "Installing esbank and its runtime packages" in lab
+    assert "first time" in lab and "minutes" in lab  # how long the first install takes
+    assert "jupyter lab" in lab
+    test = _dry_run("test", tmp_path / "venv")
+    runtime, extra = test.index("pip install --quiet -e ."), test.index("-e '.[test]'")
+    assert runtime < extra < test.index("pytest --nbval")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_a_lab_venv_is_not_reinstalled_for_the_lab(tmp_path: Path) -> None:
+    """Once the runtime stamp is newer than pyproject.toml, make lab installs nothing."""
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / ".esbank-runtime").touch()
+    lab = _dry_run("lab", venv)
+    assert "pip install" not in lab
+    assert "pip install" in _dry_run("test", venv)  # the test extra is still missing
+
+
+def test_the_test_tools_are_not_runtime_dependencies() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = " ".join(project["dependencies"]).lower()
+    assert not [name for name in TEST_ONLY if name in runtime]
+    assert all(any(r.startswith(n) for r in project["optional-dependencies"]["test"])
+               for n in TEST_ONLY)  # fmt: skip
+
+
+def test_installing_esbank_warns_about_nothing_in_its_metadata() -> None:
+    """`license` is an SPDX string, which setuptools reads from version 77 on; the TOML table
+    form printed a SetuptoolsDeprecationWarning on every install."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["license"] == "MIT"
+    assert "setuptools>=77" in data["build-system"]["requires"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "-v", str(ROOT)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "Would install esbank" in output
+    assert "DeprecationWarning" not in output, output[-3000:]

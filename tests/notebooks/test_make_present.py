@@ -1,4 +1,10 @@
-"""`make present` really serves a notebook as a Voilà app, executed server-side (over HTTP)."""
+"""`make present` serves the presentation pages with Voilà (checked over HTTP).
+
+Every page runs its cells on the server and shows its live panel with no error box; the
+index links them all; ``TOPIC=`` serves one page alone; and no kernel is left behind per
+page load: pages fetched without a browser (so never connected, never closed) have their
+kernels shut down once idle. Kernels are counted as processes (``present_server.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,86 +12,101 @@ import html
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import time
-import urllib.request
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT = ROOT / "notebooks" / "01_commands_and_events.ipynb"
-ERROR_TEXT = "There was an error when executing cell"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+from .present_server import ERROR_TEXT, PAGES, ROOT, WIDGET_VIEW, Present
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed"),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts kernels in /proc"),
+]
+
+INDEX = "00_index.ipynb"
+TOPIC_PAGES = sorted(p.name for p in PAGES.glob("[0-9][0-9]_*.ipynb") if p.name != INDEX)
+POSTGRES_PAGE = "09_tailing.ipynb"
+# Small on purpose, so the test waits seconds, not the minute `make present` gives a page.
+IDLE_S, CULL_EVERY_S = 4, 1
+UNDER_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _title(page: str) -> str:
+    """The text of the page's ``# `` heading, e.g. ``07 · Projection lag``."""
+    nb = json.loads((PAGES / page).read_text(encoding="utf-8"))
+    first = "".join(nb["cells"][0]["source"]).splitlines()[0]
+    assert first.startswith("# "), page
+    return first[2:]
 
 
-def _title(notebook: Path) -> str:
-    """The text of the notebook's first level-1 heading, e.g. ``01 · Commands and events``."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        for line in "".join(cell["source"]).splitlines():
-            if cell["cell_type"] == "markdown" and line.startswith("# "):
-                return line[2:].strip()
-    raise AssertionError(f"{notebook.name} has no '# title' line")
+def _served(page: str) -> bool:
+    """Page 09 needs a PostgreSQL server: the test run's one, unless none could start."""
+    return page != POSTGRES_PAGE or UNDER_CI or not os.environ.get("ESBANK_PG_UNAVAILABLE")
 
 
-def _raising_cells(notebook: Path) -> int:
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    return sum(
-        "raises-exception" in cell.get("metadata", {}).get("tags", [])
-        for cell in nb["cells"]
-        if cell["cell_type"] == "code"
-    )
-
-
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_present_serves_the_first_panel_notebook(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    env.pop("MPLBACKEND", None)
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "present", f"PORT={port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+@pytest.fixture(scope="module")
+def present(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Present]:
+    log = tmp_path_factory.mktemp("present") / "voila.log"
+    server = Present(log, f"PRESENT_IDLE_S={IDLE_S}", f"PRESENT_CULL_EVERY_S={CULL_EVERY_S}")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    output = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"make present exited early:\n{output}")
-                assert time.monotonic() < deadline, "Voilà did not listen within 60 s"
-                time.sleep(0.3)
-        # Voilà runs every cell before the page is complete; the response streams until then.
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120) as response:
-            assert response.status == 200
-            body = response.read().decode("utf-8")
+        yield server.start()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        server.stop()
+
+
+def test_there_is_a_page_per_panel_topic() -> None:
+    assert len(TOPIC_PAGES) >= 10, TOPIC_PAGES
+    assert (PAGES / INDEX).exists()
+
+
+def test_the_index_links_every_page(present: Present) -> None:
+    body = present.get(f"/voila/render/{INDEX}")
     assert "window.voila_finish()" in body, "the page did not render to the end"
-    assert _title(DEFAULT) in html.unescape(body)  # e.g. '01 &#183; Commands and events'
-    assert "esbank-teller" in body  # the teller panel's static result, computed by the kernel
-    assert WIDGET_VIEW in body  # and the live panel itself, as a widget view
-    # Only the exercise cells that raise on purpose may fail: `%run solutions/...` and every
-    # other cell ran, so the kernel's working directory was the notebook's folder.
-    assert body.count(ERROR_TEXT) <= _raising_cells(DEFAULT)
+    assert ERROR_TEXT not in body
+    for page in TOPIC_PAGES:
+        assert f'href="{page}"' in body, f"the index does not link {page}"
+
+
+def test_every_page_shows_its_panel_with_no_error_and_leaves_no_kernel(
+    present: Present,
+) -> None:
+    present.wait_for_no_kernel(timeout=IDLE_S + 30)  # the index test's kernel, if any
+    present.seen_kernels.clear()
+    loaded = [page for page in TOPIC_PAGES if _served(page)]
+    for page in loaded:
+        body = present.get(f"/voila/render/{page}")
+        assert "window.voila_finish()" in body, f"{page} did not render to the end"
+        assert ERROR_TEXT not in body, f"{page} shows an error box"
+        assert _title(page) in html.unescape(body), page
+        assert WIDGET_VIEW in body, f"{page} shows no live panel"
+        assert "capture_output" not in body, f"{page} shows code"
+    # One kernel per page load (no pool of spare kernels), and every one of them culled.
+    assert len(present.seen_kernels) == len(loaded), present.seen_kernels
+    waited = present.wait_for_no_kernel(timeout=IDLE_S + CULL_EVERY_S + 30)
+    culled = present.log().count("Culling 'idle' kernel")
+    assert culled >= len(loaded), present.log()[-3000:]
+    print(f"{len(loaded)} page loads, {culled} kernels culled, last gone after {waited:.1f} s")
+
+
+def test_a_topic_alone(tmp_path: Path) -> None:
+    server = Present(tmp_path / "voila.log", "TOPIC=lag").start()
+    try:
+        body = server.get("/")
+    finally:
+        server.stop()
+    assert "Presenting notebooks/present/07_lag.ipynb" in server.log()
+    assert "07 · Projection lag" in html.unescape(body)
+    assert WIDGET_VIEW in body and ERROR_TEXT not in body
+
+
+def test_an_unknown_topic_is_refused_with_the_list() -> None:
+    done = subprocess.run(
+        ["make", "--no-print-directory", "present", "TOPIC=nope"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "no presentation page 'nope'" in done.stderr
+    assert "lag (07)" in done.stderr and "teller (01)" in done.stderr

@@ -88,6 +88,25 @@ def test_metadata_is_normalised(notebook: tuple[str, NotebookNode]) -> None:
     assert restamped == nb, "widget views with random model ids: run `make notebooks`"
 
 
+def test_language_info_is_what_a_kernel_reports(notebook: tuple[str, NotebookNode]) -> None:
+    """The whole language_info, version included: a kernel start then changes nothing, so
+    JupyterLab does not mark the notebook unsaved when it opens (``make notebooks`` saves it)."""
+    _, nb = notebook
+    info = nb.metadata.get("language_info", {})
+    missing = [key for key in nt.LANGUAGE_INFO_KEYS if key not in info]
+    assert not missing, f"language_info lacks {missing}: run `make notebooks`"
+    assert re.fullmatch(r"3\.\d+\.\d+", info["version"]), info["version"]
+    assert info["name"] == "python" and info["pygments_lexer"] == "ipython3"
+
+
+def test_the_series_was_saved_by_one_python() -> None:
+    versions = {
+        name: nbformat.read(NOTEBOOKS / name, as_version=4).metadata.get("language_info", {})
+        for name in NAMES
+    }
+    assert len({json.dumps(info, sort_keys=True) for info in versions.values()}) == 1, versions
+
+
 def test_code_cells_were_executed_top_to_bottom(notebook: tuple[str, NotebookNode]) -> None:
     _, nb = notebook
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
@@ -204,18 +223,44 @@ def test_refresh_nav_moves_stale_cells_and_keeps_their_ids() -> None:
     assert json.dumps(nt.refresh_nav(nb, "NEW"), sort_keys=True) == before, "not idempotent"
 
 
+# What ipykernel 7 on CPython 3.11.9 answers in its kernel_info reply.
+REPORTED = {
+    "name": "python",
+    "version": "3.11.9",
+    "mimetype": "text/x-python",
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "pygments_lexer": "ipython3",
+    "nbconvert_exporter": "python",
+    "file_extension": ".py",
+}
+
+
 def test_normalise_metadata_strips_widgets_and_timings() -> None:
     cell = nbformat.v4.new_code_cell("1", metadata={"execution": {"iopub.status.idle": "now"}})
     nb = _notebook(cell)
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
     nb.metadata["kernelspec"] = {"name": "other", "display_name": "Other", "language": "x"}
-    nb.metadata["language_info"] = {"name": "python", "version": "3.11.9"}
-    nt.normalise_metadata(nb)
+    nb.metadata["language_info"] = {"name": "python"}
+    nt.normalise_metadata(nb, language_info=REPORTED)
     assert "widgets" not in nb.metadata
     assert nb.metadata["kernelspec"] == nt.KERNELSPEC
-    assert "version" not in nb.metadata["language_info"]
+    assert nb.metadata["language_info"] == REPORTED  # all of it, the version too
+    assert nb.metadata["language_info"] is not REPORTED
     assert cell.metadata == {}
     nbformat.validate(nb)
+
+
+def test_normalise_metadata_without_a_kernel_keeps_the_language_info() -> None:
+    nb = _notebook(nbformat.v4.new_code_cell("1"))
+    nb.metadata["language_info"] = dict(REPORTED)
+    nt.normalise_metadata(nb)
+    assert nb.metadata["language_info"] == REPORTED
+
+
+def test_a_language_info_without_its_version_is_refused() -> None:
+    partial = {k: v for k, v in REPORTED.items() if k not in {"version", "mimetype"}}
+    with pytest.raises(ValueError, match="without version, mimetype"):
+        nt.normalise_metadata(_notebook(), language_info=partial)
 
 
 def test_series_lists_only_numbered_notebooks(tmp_path: Path) -> None:
@@ -226,10 +271,16 @@ def test_series_lists_only_numbered_notebooks(tmp_path: Path) -> None:
 
 
 def test_nbval_never_collects_solutions_or_checkpoints(tmp_path: Path) -> None:
-    """pyproject's norecursedirs keeps exercise solutions and Jupyter's autosaves out."""
+    """pyproject's norecursedirs keeps exercise solutions, the presentation pages (no saved
+    outputs; Voilà runs them) and Jupyter's autosaves out."""
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     nb = nbformat.writes(_notebook(nbformat.v4.new_code_cell("1")))
-    for rel in ["00_a.ipynb", "solutions/s.ipynb", ".ipynb_checkpoints/00_a-checkpoint.ipynb"]:
+    for rel in [
+        "00_a.ipynb",
+        "solutions/s.ipynb",
+        "present/01_page.ipynb",
+        ".ipynb_checkpoints/00_a-checkpoint.ipynb",
+    ]:
         path = tmp_path / "notebooks" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(nb)
@@ -240,6 +291,7 @@ def test_nbval_never_collects_solutions_or_checkpoints(tmp_path: Path) -> None:
     )  # fmt: skip
     assert "notebooks/00_a.ipynb::Cell 0" in result.stdout, result.stdout + result.stderr
     assert "solutions" not in result.stdout
+    assert "present" not in result.stdout
     assert "checkpoint" not in result.stdout
 
 
