@@ -45,7 +45,7 @@ help:
 	@echo "make present    the presentation pages (a page per topic, no code) with Voilà at http://localhost:8866 (TOPIC=lag for one page, PORT=...)"
 	@echo "make serve      the HTTP API at http://127.0.0.1:8000 over build/esbank.duckdb, projector running (API_PORT=..., API_DB=...; Ctrl-C stops it)"
 	@echo "make test       create .venv if needed, then ruff, unit tests and strict nbval on every notebook"
-	@echo "make notebooks  re-execute every notebook and save its outputs (never hand-edit outputs), then write the pages"
+	@echo "make notebooks  re-execute every notebook and save its outputs (never hand-edit outputs), then write the pages and build notebooks/zh-TW/"
 	@echo "make present-pages  write notebooks/present/ from the series (make notebooks does it too)"
 	@echo "make openapi    write the API's OpenAPI document to esbank/api/openapi.json"
 
@@ -110,6 +110,7 @@ test: $(TEST_STAMP)
 notebooks: $(RUNTIME_STAMP)
 	$(BIN)/python tools/run_notebooks.py
 	$(BIN)/python tools/present_pages.py
+	$(BIN)/python tools/build_zh_tw.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from esbank.domain.events import Event
+from esbank.teach.i18n import translate
 
 ACCOUNT = UUID(int=0xE1)
 """The account the checks' scripted histories belong to."""
@@ -21,13 +22,13 @@ Mistake = tuple[str, str]
 
 def passed(text: str) -> bool:
     """Print ✅ and ``text``; True."""
-    print(f"✅ {text}")
+    print(f"✅ {translate(text)}")
     return True
 
 
 def failed(text: str, hint: str) -> bool:
     """Print ❌, ``text`` and a hint on the next line; False."""
-    print(f"❌ {text}\n   Hint: {hint}")
+    print(f"❌ {translate(text)}\n   {translate('Hint:')} {translate(hint)}")
     return False
 
 

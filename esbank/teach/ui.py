@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from esbank.domain.errors import InvalidArgument
+from esbank.teach import i18n
 
 W = TypeVar("W", bound=widgets.DOMWidget)
 
@@ -112,7 +113,7 @@ def refusal(panel: str, name: str, text: str) -> str:
 
 def snapshot(panel: str, css: str, *parts: str) -> str:
     """The panel frozen as one static HTML block: ``css`` then ``parts``."""
-    return f'<div class="{panel}-snapshot">{css}{"".join(parts)}</div>'
+    return i18n.translate_html(f'<div class="{panel}-snapshot">{css}{"".join(parts)}</div>')
 
 
 # -- widgets ------------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def root(panel: str, children: Sequence[widgets.Widget], *, css: str = "") -> wi
     """The panel's root box with the CSS class ``panel``; ``css`` (if any) comes first."""
     box = widgets.VBox([*([widgets.HTML(css)] if css else []), *children])
     box.add_class(panel)
-    return box
+    return i18n.localize(box)
 
 
 def button(
@@ -159,6 +160,7 @@ def figure_png(fig: Figure, *, dpi: int = CHART_DPI) -> bytes:
     figure's size; the PNG records its density, which :func:`css_size` reads back.
     """
     buffer = io.BytesIO()
+    i18n.localize_figure(fig)
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
@@ -227,5 +229,5 @@ class Shell:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = f"{self.label} (run the cell in Jupyter to use it)"
+        data["text/plain"] = i18n.translate(f"{self.label} (run the cell in Jupyter to use it)")
         return data

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Any
+
+from esbank.teach import i18n
 
 PACKAGE = "esbank.teach.interview"
 
 
 def load(name: str) -> Any:
-    """The JSON data file ``name`` of this package, parsed (listed as package data, so an
-    installed, non-editable esbank has it too)."""
-    return json.loads(resources.files(PACKAGE).joinpath(name).read_text(encoding="utf-8"))
+    """The JSON data file ``name`` of this package in the reader's language, parsed (listed as
+    package data, so an installed, non-editable esbank has it too)."""
+    return json.loads(i18n.localized(PACKAGE, name).read_text(encoding="utf-8"))
