@@ -294,7 +294,10 @@ def pages(request: pytest.FixtureRequest, lab: Any, context: Any) -> Iterator[Pa
     order = [
         item.callspec.params["notebook"].name
         for item in request.session.items
-        if hasattr(item, "callspec") and "notebook" in item.callspec.params
+        # Only this module's tests: another browser test may parametrize "notebook" too.
+        if getattr(item, "module", None) is request.module
+        and hasattr(item, "callspec")
+        and "notebook" in item.callspec.params
     ]
     opened = Pages(context, lab, order)
     try:
