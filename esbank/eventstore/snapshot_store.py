@@ -7,8 +7,9 @@ JSON, and whether a row can be trusted, is decided by the application layer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import pandas as pd
@@ -32,28 +33,26 @@ CREATE TABLE IF NOT EXISTS snapshots (
 """
 
 
-class DuckDBSnapshotStore:
-    """The ``snapshots`` table next to the ``events`` table of a ``DuckDBEventStore``."""
+SNAPSHOT_COLUMNS = "aggregate_id, version, schema_version, state, created_at"
 
-    def __init__(self, events: DuckDBEventStore) -> None:
-        if not isinstance(events, DuckDBSqlSide):
-            raise InvalidArgument(
-                f"snapshots live beside a DuckDBEventStore, got {type(events).__name__}"
-            )
-        self.events = events
-        events.sql(SNAPSHOT_SCHEMA)
 
-    def save(self, aggregate_id: UUID, version: int, schema_version: int, state: str) -> None:
-        """Store (or replace) the snapshot of ``aggregate_id`` at ``version``."""
-        created_at = self.events.now()
-        self.events.sql(
-            "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
-            [aggregate_id, version, schema_version, state, created_at],
-        )
+class SnapshotSql(Protocol):
+    """What the shared snapshot queries need from a store: ``?``-parameter statements."""
+
+    def sql(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def query(self, sql: str, parameters: Any = None) -> pd.DataFrame: ...
+
+
+class SnapshotRows:
+    """Finding, deleting and listing snapshot rows: the same SQL on every backend (each
+    backend's store creates its table and saves rows in its own dialect)."""
+
+    events: SnapshotSql
 
     def latest(self, aggregate_id: UUID, *, at_most: int | None = None) -> StoredSnapshot | None:
         """The newest snapshot of ``aggregate_id`` at or below version ``at_most``."""
-        sql = "SELECT * FROM snapshots WHERE aggregate_id = ?"
+        sql = f"SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE aggregate_id = ?"
         params: list[object] = [aggregate_id]
         if at_most is not None:
             sql += " AND version <= ?"
@@ -79,6 +78,26 @@ class DuckDBSnapshotStore:
     def frame(self) -> pd.DataFrame:
         """Every snapshot row as a DataFrame, ordered by aggregate and version."""
         return self.events.query(
-            "SELECT aggregate_id, version, schema_version, state, created_at FROM snapshots "
-            "ORDER BY aggregate_id, version"
+            f"SELECT {SNAPSHOT_COLUMNS} FROM snapshots ORDER BY aggregate_id, version"
         )
+
+
+class DuckDBSnapshotStore(SnapshotRows):
+    """The ``snapshots`` table next to the ``events`` table of a ``DuckDBEventStore``."""
+
+    def __init__(self, events: DuckDBEventStore) -> None:
+        if not isinstance(events, DuckDBSqlSide):
+            raise InvalidArgument(
+                f"snapshots live beside a DuckDBEventStore, got {type(events).__name__}"
+            )
+        self.events = events
+        events.sql(SNAPSHOT_SCHEMA)
+
+    def save(self, aggregate_id: UUID, version: int, schema_version: int, state: str) -> None:
+        """Store (or replace) the snapshot of ``aggregate_id`` at ``version``."""
+        created_at = self.events.now()
+        self.events.sql(
+            "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
+            [aggregate_id, version, schema_version, state, created_at],
+        )
+
