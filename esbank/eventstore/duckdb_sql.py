@@ -18,25 +18,17 @@ import duckdb
 import pandas as pd
 
 from esbank.domain.errors import InvalidArgument
-from esbank.domain.events import EVENT_TYPES
 from esbank.eventstore.bulk import bulk_types, check_event_frame
 from esbank.eventstore.codec import EventRegistry, where
 from esbank.eventstore.duckdb_rows import COLUMN_NAMES, COLUMNS
 from esbank.eventstore.errors import CorruptEvent, InvalidAppend, StoreError
+from esbank.eventstore.sql_fragments import ACCOUNT_TYPES as _ACCOUNT_TYPES
+from esbank.eventstore.sql_fragments import SIGNED_CHANGE as _SIGNED_CHANGE
 
 if TYPE_CHECKING:
     from esbank.eventstore.duckdb_store import DuckDBEventStore
 
-# The money each event moves, signed: + into the account, − out of it (current payloads).
-_SIGNED_CHANGE = """CASE event_type
-    WHEN 'AccountOpened'  THEN CAST(payload->>'initial_balance' AS BIGINT)
-    WHEN 'MoneyDeposited' THEN CAST(payload->>'amount' AS BIGINT)
-    WHEN 'MoneyWithdrawn' THEN -CAST(payload->>'amount' AS BIGINT)
-    ELSE 0
-END"""
 
-# The account's event types (a transfer's own stream moves no account's money).
-_ACCOUNT_TYPES = "(" + ", ".join(f"'{cls.event_type}'" for cls in EVENT_TYPES) + ")"
 
 NAMED: dict[str, str] = {
     # The whole log in the shape of a projector batch (BATCH_COLUMNS), for set-based rebuilds.

@@ -19,12 +19,13 @@ from uuid import UUID
 import pandas as pd
 
 from esbank.domain.errors import InvalidArgument
-from esbank.domain.events import EVENT_TYPES
 from esbank.eventstore.bulk import check_event_frame
 from esbank.eventstore.codec import EventRegistry
 from esbank.eventstore.decoding import FIELD_COLUMNS
 from esbank.eventstore.duckdb_rows import COLUMN_NAMES, COLUMNS
 from esbank.eventstore.errors import InvalidAppend, StoreError
+from esbank.eventstore.sql_fragments import ACCOUNT_TYPES as _ACCOUNT_TYPES
+from esbank.eventstore.sql_fragments import SIGNED_CHANGE as _SIGNED_CHANGE
 
 if TYPE_CHECKING:
     from esbank.eventstore.postgres import PostgresEventStore
@@ -34,19 +35,10 @@ if TYPE_CHECKING:
 DDL_LOCK = 0x0E5BA4C0
 _DDL = ("CREATE", "DROP", "ALTER")
 
-# The money each event moves, signed: + into the account, − out of it (current payloads).
-_SIGNED_CHANGE = """CASE event_type
-    WHEN 'AccountOpened'  THEN CAST(payload->>'initial_balance' AS BIGINT)
-    WHEN 'MoneyDeposited' THEN CAST(payload->>'amount' AS BIGINT)
-    WHEN 'MoneyWithdrawn' THEN -CAST(payload->>'amount' AS BIGINT)
-    ELSE 0
-END"""
 
 # The same questions as DuckDB's named queries (duckdb_sql.NAMED), in PostgreSQL's dialect:
 # a subquery in FROM needs an alias, an untyped NULL parameter needs a cast, NUMERIC holds what
 # DuckDB sums in HUGEINT, and arg_max is spelled with an ordered array_agg.
-# The account's event types (a transfer's own stream moves no account's money).
-_ACCOUNT_TYPES = "(" + ", ".join(f"'{cls.event_type}'" for cls in EVENT_TYPES) + ")"
 
 NAMED: dict[str, str] = {
     "log_as_batch": f"""(
