@@ -154,7 +154,8 @@ def chart(panel: str) -> widgets.Image:
 
 
 def figure_png(fig: Figure, *, dpi: int = CHART_DPI) -> bytes:
-    """The figure as PNG bytes (for a panel's chart); the figure is left as it is.
+    """The figure as PNG bytes (for a panel's chart). In zh-TW its texts are translated first
+    (:func:`esbank.teach.i18n.localize_figure`); in English the figure is left as it is.
 
     At the default ``dpi`` the image has :data:`PIXEL_RATIO` pixels per CSS pixel of the
     figure's size; the PNG records its density, which :func:`css_size` reads back.
